@@ -1,0 +1,337 @@
+"""Choose and inspect the Keras backend; seeding; devices; gradients on any backend.
+
+Keras 3 fixes its backend the first time ``import keras`` runs, from the
+``KERAS_BACKEND`` environment variable. Everything here that must happen *before* that
+import (:func:`use_backend`, :func:`quiet_backend_logs`) imports no Keras itself.
+
+Backend-specific code lives in this module only, behind one function each:
+:func:`seed_everything`, :func:`list_devices` and :func:`value_and_grad` / :func:`vjp`
+(autodiff, used by the chapters to check backpropagation by hand).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import random
+import sys
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+BACKENDS: tuple[str, ...] = ("tensorflow", "jax", "torch")
+"""The Keras backends this project supports and tests."""
+
+DEFAULT_BACKEND = "tensorflow"
+
+# backend name -> (module to import, distribution name(s) to report, pip extra)
+_PACKAGES = {
+    "tensorflow": ("tensorflow", ("tensorflow-cpu", "tensorflow"), "tensorflow"),
+    "jax": ("jax", ("jax",), "jax"),
+    "torch": ("torch", ("torch",), "torch"),
+}
+
+
+class BackendNotInstalledError(ImportError):
+    """The requested backend's Python package is not installed."""
+
+
+def check_backend_name(name: str) -> str:
+    """Return ``name`` if it is a supported backend, else raise a clear ``ValueError``."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; expected one of: {', '.join(BACKENDS)}")
+    return name
+
+
+def is_installed(name: str) -> bool:
+    """Whether the package behind backend ``name`` can be imported (checked without importing)."""
+    module = _PACKAGES[check_backend_name(name)][0]
+    return importlib.util.find_spec(module) is not None
+
+
+def package_version(name: str) -> str | None:
+    """Installed version of backend ``name``'s package, read from metadata (no import)."""
+    for dist in _PACKAGES[check_backend_name(name)][1]:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def quiet_backend_logs() -> None:
+    """Silence TensorFlow/XLA start-up chatter so pages and CI logs stay clean.
+
+    Sets environment defaults (never overrides what the user set): TensorFlow's C++ log
+    level, oneDNN's notice, and JAX's "no GPU found" warning. Call before ``import keras``.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+
+
+def active_backend() -> str:
+    """The backend Keras uses (or will use when first imported).
+
+    If Keras is already imported, asks it; otherwise reads ``KERAS_BACKEND`` and falls back
+    to Keras' default, ``"tensorflow"``.
+    """
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        return keras.backend.backend()
+    return os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)
+
+
+def use_backend(name: str) -> str:
+    """Select backend ``name`` for this process; call before ``import keras``.
+
+    Parameters
+    ----------
+    name : {"tensorflow", "jax", "torch"}
+
+    Returns
+    -------
+    str
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a supported backend (the message lists the valid ones).
+    BackendNotInstalledError
+        If its package is missing (the message names the extra to install).
+    RuntimeError
+        If Keras was already imported with a different backend: the choice is fixed at
+        import, so the process must be restarted (or the variable set before starting it).
+    """
+    check_backend_name(name)
+    if "keras" in sys.modules:
+        current = active_backend()
+        if current != name:
+            raise RuntimeError(
+                f"Keras was already imported with the {current!r} backend; the backend is "
+                f"fixed at import. Set KERAS_BACKEND={name} before Python starts (or call "
+                "use_backend() before the first `import keras`)."
+            )
+        return name
+    if not is_installed(name):
+        raise BackendNotInstalledError(
+            f"the {name} backend is not installed; install it with: "
+            f"pip install 'mlfoundations[{_PACKAGES[name][2]}]'"
+        )
+    quiet_backend_logs()
+    os.environ["KERAS_BACKEND"] = name
+    return name
+
+
+def seed_everything(seed: int, *, deterministic: bool = False) -> int:
+    """Seed Python, NumPy, Keras and the active backend for a reproducible run.
+
+    Same seed, same backend, same numbers. Different backends draw different numbers from
+    the same seed (each has its own generator), so cross-backend comparisons start from
+    weights set from NumPy instead.
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative seed.
+    deterministic : bool, default False
+        Also ask the backend for deterministic kernels (TensorFlow op determinism,
+        ``torch.use_deterministic_algorithms``). Slower; matters mostly on GPU.
+
+    Returns
+    -------
+    int
+        The seed.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras  # noqa: F401  (the backend was chosen before this point)
+
+    name = active_backend()
+    if name == "tensorflow" or "tensorflow" in sys.modules:
+        # keras.utils.set_random_seed also seeds TensorFlow (tf.data shuffling).
+        keras.utils.set_random_seed(seed)
+    else:
+        # Same as keras.utils.set_random_seed minus importing TensorFlow, which costs
+        # several seconds on the JAX and torch backends and seeds nothing they use.
+        from keras.src.backend.common import global_state
+        from keras.src.random import seed_generator
+
+        global_state.set_global_attribute("global_random_seed", seed)
+        global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    if name == "torch":
+        import torch
+
+        torch.manual_seed(seed)
+        if deterministic:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+    elif name == "tensorflow" and deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return seed
+
+
+def list_devices() -> list[dict[str, str]]:
+    """Devices the active backend can compute on.
+
+    Returns
+    -------
+    list of dict
+        One dict per device with keys ``"kind"`` (``"CPU"`` or ``"GPU"``), ``"name"`` and
+        ``"memory"`` (a human-readable string, or ``""`` when the backend does not say).
+    """
+    import keras  # noqa: F401
+
+    name = active_backend()
+    devices: list[dict[str, str]] = []
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        for dev in tf.config.list_physical_devices():
+            kind = dev.device_type
+            label = dev.name
+            if kind == "GPU":
+                details = tf.config.experimental.get_device_details(dev)
+                label = details.get("device_name", dev.name)
+            devices.append({"kind": kind, "name": label, "memory": ""})
+    elif name == "jax":
+        import jax
+
+        for dev in jax.devices():
+            kind = "GPU" if dev.platform in ("gpu", "cuda", "rocm") else dev.platform.upper()
+            memory = ""
+            stats = getattr(dev, "memory_stats", lambda: None)()
+            if stats and "bytes_limit" in stats:
+                memory = f"{stats['bytes_limit'] / 2**30:.1f} GiB"
+            devices.append({"kind": kind, "name": getattr(dev, "device_kind", str(dev)), "memory": memory})
+    else:
+        import torch
+
+        devices.append({"kind": "CPU", "name": "cpu", "memory": ""})
+        for i in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(i)
+            devices.append(
+                {"kind": "GPU", "name": props.name, "memory": f"{props.total_memory / 2**30:.1f} GiB"}
+            )
+    return devices
+
+
+def _to_numpy(value) -> np.ndarray:
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(value))
+
+
+def value_and_grad(model, loss_fn: Callable, x, y) -> tuple[float, list[np.ndarray]]:
+    """Loss and its gradients with respect to ``model.trainable_weights``, on any backend.
+
+    Computes ``L = loss_fn(y, model(x))`` and ``dL/dθ`` for every trainable weight θ, in
+    the order of ``model.trainable_weights``. Used to check backpropagation written by hand
+    (chapter 5) against each backend's automatic differentiation.
+
+    Parameters
+    ----------
+    model : keras.Model or keras.Layer
+        A built model.
+    loss_fn : callable
+        ``loss_fn(y_true, y_pred) -> scalar`` written with ``keras.ops`` (e.g. a
+        ``keras.losses.Loss`` instance).
+    x, y : array_like
+        One batch of inputs and targets.
+
+    Returns
+    -------
+    loss : float
+    grads : list of numpy.ndarray
+        Same shapes as the trainable weights.
+    """
+    from keras import ops
+
+    if not getattr(model, "built", False):
+        raise ValueError("model must be built before taking gradients (call it on a batch)")
+    x = ops.convert_to_tensor(x)
+    y = ops.convert_to_tensor(y)
+    name = active_backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+    elif name == "jax":
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+
+        def loss_of(trainable):
+            # jax.grad needs a pure function of the weights: stateless_call, not model(x).
+            y_pred, _ = model.stateless_call(trainable, non_trainable, x, training=True)
+            return loss_fn(y, y_pred)
+
+        loss, grads = jax.value_and_grad(loss_of)(trainable)
+    else:
+        for v in model.trainable_variables:
+            v.value.grad = None  # .backward() accumulates; start from zero
+        loss = loss_fn(y, model(x, training=True))
+        loss.backward()
+        grads = [v.value.grad for v in model.trainable_variables]
+        loss = loss.detach()
+    return float(_to_numpy(loss)), [_to_numpy(g) for g in grads]
+
+
+def vjp(fn: Callable, x, cotangent=None) -> np.ndarray:
+    """Vector-Jacobian product ``vᵀ ∂fn(x)/∂x`` on the active backend.
+
+    For an elementwise ``fn`` and ``cotangent=None`` (all ones) this is the derivative
+    ``fn'(x)`` at every point; for softmax it is the Jacobian-vector product used in
+    backpropagation.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of one tensor written with ``keras.ops``.
+    x : array_like
+        Point at which to differentiate (its dtype is kept).
+    cotangent : array_like, optional
+        ``v``, same shape as ``fn(x)``. Defaults to ones.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``.
+    """
+    from keras import ops
+
+    x_np = np.asarray(x)
+    x = ops.convert_to_tensor(x_np)
+    v = ops.ones_like(fn(x)) if cotangent is None else ops.convert_to_tensor(np.asarray(cotangent))
+    name = active_backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = ops.sum(fn(x) * v)
+        grad = tape.gradient(out, x)
+    elif name == "jax":
+        import jax
+
+        grad = jax.grad(lambda t: ops.sum(fn(t) * v))(x)
+    else:
+        x = x.detach().clone().requires_grad_(True)
+        out = ops.sum(fn(x) * v)
+        out.backward()
+        grad = x.grad
+    return _to_numpy(grad)
+
+
+def describe(names: Sequence[str] = BACKENDS) -> dict[str, str | None]:
+    """Installed version of each backend package (``None`` if missing), without importing."""
+    return {name: package_version(name) for name in names}

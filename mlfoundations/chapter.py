@@ -1,0 +1,293 @@
+"""The chapter contract: what every ``chapters/NN_topic.py`` script shares.
+
+A chapter is a jupytext "percent" script: it runs standalone (``python chapters/01_...py``)
+and is also executed, cell by cell, to make its page of the book. Its first code cell is::
+
+    from mlfoundations import chapter
+    run = chapter.setup("01_models_are_functions")
+    import keras  # only now: setup() has chosen the backend
+
+:func:`setup` reads the options from the command line when run as a script, and from
+environment variables when executed as a notebook (the docs build sets them):
+
+==============  ================  ==============================================
+option          environment       meaning
+==============  ================  ==============================================
+``--quick``     ``MLF_QUICK=1``   small sizes: under a minute on 2 CPU cores
+``--seed S``    ``MLF_SEED``      one seed for everything (default 0)
+``--out DIR``   ``MLF_OUT``       where figures and ``results.json`` go
+                                  (default ``runs/<backend>/<chapter>/``)
+``--backend B`` ``KERAS_BACKEND`` tensorflow, jax or torch
+==============  ================  ==============================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import backend as _backend
+
+CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
+
+
+@dataclass(frozen=True)
+class ChapterInfo:
+    """A chapter script found on disk."""
+
+    number: int
+    stem: str
+    title: str
+    summary: str
+    path: Path
+
+
+def chapters_dir() -> Path:
+    """Where the chapter scripts live: ``$MLF_CHAPTERS_DIR``, the repository's
+    ``chapters/`` (editable install), or ``./chapters``."""
+    env = os.environ.get("MLF_CHAPTERS_DIR")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[1] / "chapters"
+    return repo if repo.is_dir() else Path.cwd() / "chapters"
+
+
+def read_header(path: Path) -> tuple[str, str]:
+    """Title and one-line summary from a chapter's first markdown cell.
+
+    The title is the first ``# # ...`` heading; the summary is the first line of prose
+    after it that is not a heading or a metadata line.
+    """
+    title, summary = path.stem, ""
+    in_markdown = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# %% [markdown]"):
+            in_markdown = True
+            continue
+        if line.startswith("# %%") and in_markdown:
+            break
+        if not in_markdown:
+            continue
+        text = line[2:].strip() if line.startswith("# ") else line.lstrip("#").strip()
+        if text.startswith("# ") and title == path.stem:
+            title = text[2:].strip()
+        elif text and title != path.stem and not text.startswith(("#", "!!!", "|", ">", "*")):
+            summary = text
+            break
+    return title, summary
+
+
+def find_chapters(directory: Path | None = None) -> list[ChapterInfo]:
+    """All chapter scripts ``NN_topic.py`` in ``directory``, in order."""
+    directory = Path(directory) if directory is not None else chapters_dir()
+    found = []
+    for path in sorted(directory.glob("[0-9][0-9]_*.py")):
+        match = CHAPTER_RE.match(path.name)
+        if match:
+            title, summary = read_header(path)
+            found.append(ChapterInfo(int(match.group(1)), path.stem, title, summary, path))
+    return found
+
+
+def _in_notebook() -> bool:
+    return "ipykernel" in sys.modules
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _parser(stem: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"python chapters/{stem}.py", description=f"Run chapter {stem} of mlfoundations."
+    )
+    parser.add_argument("--quick", action="store_true", default=_env_flag("MLF_QUICK"),
+                        help="small sizes: under a minute on 2 CPU cores (env MLF_QUICK=1)")
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("MLF_SEED", "0")),
+                        help="random seed for everything (env MLF_SEED, default 0)")
+    parser.add_argument("--out", type=Path, default=os.environ.get("MLF_OUT") or None,
+                        help="output folder (env MLF_OUT, default runs/<backend>/<chapter>/)")
+    parser.add_argument("--backend", default=None,
+                        help="Keras backend: tensorflow, jax or torch (env KERAS_BACKEND)")
+    return parser
+
+
+def check_writable(out: Path) -> Path:
+    """Create ``out`` if needed and check a file can be written there; ``ValueError`` if not."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"--out {out} is not a writable folder: {exc.strerror or exc}") from exc
+    return out
+
+
+@dataclass
+class ChapterRun:
+    """Options of one chapter run, and where its outputs go."""
+
+    stem: str
+    backend: str
+    quick: bool
+    seed: int
+    out: Path
+    results: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def interactive(self) -> bool:
+        """True in a terminal: show progress bars. False on a page or in a CI log."""
+        return sys.stdout.isatty() and not _in_notebook()
+
+    @property
+    def verbose(self) -> int:
+        """``verbose`` for ``model.fit``: a progress bar in a terminal, silence elsewhere."""
+        return 1 if self.interactive else 0
+
+    def size(self, quick, full):
+        """``quick`` in quick mode, else ``full`` (for epochs, sample counts, widths...)."""
+        return quick if self.quick else full
+
+    def record(self, **values) -> None:
+        """Add named results to ``results.json`` (NumPy scalars and arrays are converted)."""
+        self.results.update({k: _jsonable(v) for k, v in values.items()})
+
+    def figure(self, fig, name: str):
+        """Save ``fig`` as ``<out>/<name>.png``; on a page, also display it. Returns the path."""
+        from .plotting import save_figure
+
+        path = save_figure(fig, self.out / name)
+        if _in_notebook():
+            from IPython.display import Image, display
+
+            display(Image(filename=str(path)))
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return path
+
+    def table(self, rows: list[dict], *, floatfmt: str = ".4g", title: str | None = None) -> str:
+        """Show ``rows`` (dicts with the same keys) as a table; returns its Markdown text.
+
+        On a page it is displayed as a real table; in a terminal it is printed aligned.
+        """
+        from .report import format_table
+
+        markdown = format_table(rows, floatfmt=floatfmt, style="markdown")
+        if _in_notebook():
+            from IPython.display import Markdown, display
+
+            display(Markdown((f"**{title}**\n\n" if title else "") + markdown))
+        else:
+            if title:
+                print(title)
+            print(format_table(rows, floatfmt=floatfmt, style="plain"))
+        return markdown
+
+    def finish(self) -> Path:
+        """Write ``<out>/results.json`` atomically and print where the outputs are."""
+        seconds = time.perf_counter() - self.started
+        payload = {
+            "chapter": self.stem,
+            "backend": self.backend,
+            "quick": self.quick,
+            "seed": self.seed,
+            "seconds": round(seconds, 2),
+            "versions": versions(),
+            "results": self.results,
+        }
+        path = self.out / "results.json"
+        fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".results.", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=2, sort_keys=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+        print(f"Finished in {seconds:.1f} s; figures and results.json are in {self.out}")
+        return path
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of Python, mlfoundations, Keras, NumPy and each backend (from metadata)."""
+    import importlib.metadata as md
+    import platform
+
+    from . import __version__
+
+    def version(dist):
+        try:
+            return md.version(dist)
+        except md.PackageNotFoundError:
+            return None
+
+    out = {"python": platform.python_version(), "mlfoundations": __version__,
+           "keras": version("keras"), "numpy": version("numpy")}
+    out.update(_backend.describe())
+    return out
+
+
+def setup(stem: str, argv: list[str] | None = None) -> ChapterRun:
+    """Parse the chapter options, choose the backend, seed everything, and print a header.
+
+    Call it in the chapter's first code cell, before ``import keras``.
+
+    Parameters
+    ----------
+    stem : str
+        The chapter's file name without ``.py``, e.g. ``"01_models_are_functions"``.
+    argv : list of str, optional
+        Command-line arguments; defaults to ``sys.argv[1:]`` in a script and to none in a
+        notebook (where options come from the environment).
+    """
+    if not CHAPTER_RE.match(stem + ".py"):
+        raise ValueError(f"stem must look like 'NN_topic', got {stem!r}")
+    if argv is None:
+        argv = [] if _in_notebook() else sys.argv[1:]
+    parser = _parser(stem)
+    args = parser.parse_args(argv)
+    name = args.backend or os.environ.get("KERAS_BACKEND") or _backend.DEFAULT_BACKEND
+    try:
+        _backend.use_backend(name)
+    except (ValueError, ImportError, RuntimeError) as exc:
+        parser.exit(2, f"error: {exc}\n")
+    if args.seed < 0:
+        parser.exit(2, f"error: --seed must be >= 0, got {args.seed}\n")
+    out = args.out or Path("runs") / name / stem
+    try:
+        out = check_writable(out)
+    except ValueError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    run = ChapterRun(stem=stem, backend=name, quick=args.quick, seed=args.seed, out=out)
+    from .plotting import apply_style
+
+    apply_style()
+    _backend.seed_everything(args.seed)
+    v = versions()
+    mode = "quick" if args.quick else "full"
+    print(f"Backend {name} {v.get(name)} · Keras {v['keras']} · NumPy {v['numpy']} · "
+          f"Python {v['python']} · {mode} mode · seed {args.seed}")
+    return run
+
+
+def _jsonable(value):
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -1,0 +1,105 @@
+"""Input validation shared by the reference implementations.
+
+Every public function validates at its boundary and raises a ``ValueError`` or
+``TypeError`` that names the argument and says what was expected, so a learner never
+has to decode a shape error from deep inside NumPy or a backend.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_float_array(
+    value, name: str, *, ndim: int | tuple[int, ...] | None = None, dtype=np.float64
+) -> np.ndarray:
+    """Convert ``value`` to a finite floating array, checking its rank.
+
+    Parameters
+    ----------
+    value : array_like
+        The input.
+    name : str
+        The argument's name, used in error messages.
+    ndim : int or tuple of int, optional
+        Allowed number(s) of dimensions.
+    dtype : numpy dtype, default float64
+        Floating dtype of the result. Pass ``None`` to keep a floating input's dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not numeric.
+    ValueError
+        If it is empty, has the wrong rank, or holds NaN or infinity.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name} must be array-like of numbers, got {type(value).__name__}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if dtype is None:
+        dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64
+    arr = arr.astype(dtype, copy=False)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(n) for n in allowed)
+            raise ValueError(f"{name} must be {want}-dimensional, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return arr
+
+
+def check_same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same first dimension."""
+    if len(a) != len(b):
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same number of samples, "
+            f"got {len(a)} and {len(b)}"
+        )
+
+
+def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    ok = value >= 0 if allow_zero else value > 0
+    if not np.isfinite(value) or not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    return value
+
+
+def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` after checking it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` after checking it is one of ``choices`` (listed in the error)."""
+    if value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"unknown {name} {value!r}; expected one of: {valid}")
+    return value
+
+
+def check_binary_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
+    """Check that ``y`` holds only 0 and 1 and return it as float64."""
+    values = np.unique(y)
+    if not np.all(np.isin(values, (0, 1))):
+        shown = ", ".join(str(v) for v in values[:6])
+        raise ValueError(f"{name} must hold binary labels 0/1 only, got values {{{shown}}}")
+    return y.astype(np.float64)
