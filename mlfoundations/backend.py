@@ -149,7 +149,7 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002  (seed the legacy global RNG learners use)
     import keras  # noqa: F401  (the backend was chosen before this point)
 
     name = active_backend()
@@ -209,7 +209,9 @@ def list_devices() -> list[dict[str, str]]:
             stats = getattr(dev, "memory_stats", lambda: None)()
             if stats and "bytes_limit" in stats:
                 memory = f"{stats['bytes_limit'] / 2**30:.1f} GiB"
-            devices.append({"kind": kind, "name": getattr(dev, "device_kind", str(dev)), "memory": memory})
+            devices.append(
+                {"kind": kind, "name": getattr(dev, "device_kind", str(dev)), "memory": memory}
+            )
     else:
         import torch
 
@@ -217,7 +219,11 @@ def list_devices() -> list[dict[str, str]]:
         for i in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(i)
             devices.append(
-                {"kind": "GPU", "name": props.name, "memory": f"{props.total_memory / 2**30:.1f} GiB"}
+                {
+                    "kind": "GPU",
+                    "name": props.name,
+                    "memory": f"{props.total_memory / 2**30:.1f} GiB",
+                }
             )
     return devices
 

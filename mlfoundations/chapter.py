@@ -108,14 +108,29 @@ def _parser(stem: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python chapters/{stem}.py", description=f"Run chapter {stem} of mlfoundations."
     )
-    parser.add_argument("--quick", action="store_true", default=_env_flag("MLF_QUICK"),
-                        help="small sizes: under a minute on 2 CPU cores (env MLF_QUICK=1)")
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("MLF_SEED", "0")),
-                        help="random seed for everything (env MLF_SEED, default 0)")
-    parser.add_argument("--out", type=Path, default=os.environ.get("MLF_OUT") or None,
-                        help="output folder (env MLF_OUT, default runs/<backend>/<chapter>/)")
-    parser.add_argument("--backend", default=None,
-                        help="Keras backend: tensorflow, jax or torch (env KERAS_BACKEND)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=_env_flag("MLF_QUICK"),
+        help="small sizes: under a minute on 2 CPU cores (env MLF_QUICK=1)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ.get("MLF_SEED", "0")),
+        help="random seed for everything (env MLF_SEED, default 0)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=os.environ.get("MLF_OUT") or None,
+        help="output folder (env MLF_OUT, default runs/<backend>/<chapter>/)",
+    )
+    parser.add_argument(
+        "--backend",
+        default=None,
+        help="Keras backend: tensorflow, jax or torch (env KERAS_BACKEND)",
+    )
     return parser
 
 
@@ -228,8 +243,12 @@ def versions() -> dict[str, str | None]:
         except md.PackageNotFoundError:
             return None
 
-    out = {"python": platform.python_version(), "mlfoundations": __version__,
-           "keras": version("keras"), "numpy": version("numpy")}
+    out = {
+        "python": platform.python_version(),
+        "mlfoundations": __version__,
+        "keras": version("keras"),
+        "numpy": version("numpy"),
+    }
     out.update(_backend.describe())
     return out
 
@@ -272,8 +291,10 @@ def setup(stem: str, argv: list[str] | None = None) -> ChapterRun:
     _backend.seed_everything(args.seed)
     v = versions()
     mode = "quick" if args.quick else "full"
-    print(f"Backend {name} {v.get(name)} · Keras {v['keras']} · NumPy {v['numpy']} · "
-          f"Python {v['python']} · {mode} mode · seed {args.seed}")
+    print(
+        f"Backend {name} {v.get(name)} · Keras {v['keras']} · NumPy {v['numpy']} · "
+        f"Python {v['python']} · {mode} mode · seed {args.seed}"
+    )
     return run
 
 

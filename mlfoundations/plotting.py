@@ -71,7 +71,9 @@ def save_figure(fig, path: str | os.PathLike, *, svg: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     targets = [path.with_suffix(".png")] + ([path.with_suffix(".svg")] if svg else [])
     for target in targets:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
+        fd, tmp = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix
+        )
         os.close(fd)
         try:
             fig.savefig(tmp, format=target.suffix[1:])

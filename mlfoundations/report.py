@@ -34,20 +34,32 @@ def format_table(rows: list[dict], *, floatfmt: str = ".4g", style: str = "plain
     headers = list(rows[0].keys())
     cells = [[_cell(row.get(h), floatfmt) for h in headers] for row in rows]
     numeric = [
-        all(isinstance(row.get(h), numbers.Number) and not isinstance(row.get(h), bool)
-            for row in rows if row.get(h) is not None)
+        all(
+            isinstance(row.get(h), numbers.Number) and not isinstance(row.get(h), bool)
+            for row in rows
+            if row.get(h) is not None
+        )
         for h in headers
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
 
     def line(values):
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        parts = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ]
         return ("| " + " | ".join(parts) + " |") if style == "markdown" else "  ".join(parts)
 
     out = [line(headers)]
     if style == "markdown":
-        out.append("| " + " | ".join(("-" * (w - 1) + ":") if num else "-" * w
-                                      for w, num in zip(widths, numeric)) + " |")
+        out.append(
+            "| "
+            + " | ".join(
+                ("-" * (w - 1) + ":") if num else "-" * w
+                for w, num in zip(widths, numeric, strict=True)
+            )
+            + " |"
+        )
     else:
         out.append("  ".join("-" * w for w in widths))
     out.extend(line(c) for c in cells)

@@ -60,7 +60,7 @@ def _seed(request):
     """Seed NumPy (and Keras, for Keras tests) before every test, so tests are independent."""
     import numpy as np
 
-    np.random.seed(0)
+    np.random.seed(0)  # noqa: NPY002
     if "keras" in request.keywords:
         from mlfoundations.backend import seed_everything
 

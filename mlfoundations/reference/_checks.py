@@ -38,7 +38,8 @@ def as_float_array(
     try:
         arr = np.asarray(value)
     except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{name} must be array-like of numbers, got {type(value).__name__}") from exc
+        got = type(value).__name__
+        raise TypeError(f"{name} must be array-like of numbers, got {got}") from exc
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
@@ -62,8 +63,7 @@ def check_same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) ->
     """Raise ``ValueError`` unless ``a`` and ``b`` have the same first dimension."""
     if len(a) != len(b):
         raise ValueError(
-            f"{name_a} and {name_b} must have the same number of samples, "
-            f"got {len(a)} and {len(b)}"
+            f"{name_a} and {name_b} must have the same number of samples, got {len(a)} and {len(b)}"
         )
 
 

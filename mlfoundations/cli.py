@@ -1,0 +1,199 @@
+"""``mlf``: list, run and inspect the book's chapters.
+
+::
+
+    mlf info                       versions, backend, devices, float precision
+    mlf list                       the chapters with one-line descriptions
+    mlf run 1 --backend jax        run chapter 1 on JAX (full mode)
+    mlf run all --quick            every chapter, quick mode, default backend
+
+``mlf run`` starts each chapter in its own process (the backend is fixed when Keras is
+imported), streams its output, keeps a copy in ``<out>/<backend>/<chapter>/output.txt``
+and ends with a table: chapter, backend, status, seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import backend as _backend
+from . import chapter as _chapter
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line with exit code 2."""
+
+
+def _cmd_list(args) -> int:
+    chapters = _chapter.find_chapters()
+    if not chapters:
+        print(f"no chapters found in {_chapter.chapters_dir()}")
+        return 0
+    width = max(len(c.title) for c in chapters)
+    for c in chapters:
+        print(f"{c.number:>2}  {c.title:<{width}}  {c.summary}")
+    return 0
+
+
+def _cmd_info(args) -> int:
+    versions = _chapter.versions()
+    print(f"mlfoundations {versions['mlfoundations']}")
+    print(f"Python        {versions['python']}")
+    print(f"Keras         {versions['keras'] or 'not installed'}")
+    print(f"NumPy         {versions['numpy']}")
+    for name in _backend.BACKENDS:
+        print(f"{name:<13} {versions.get(name) or 'not installed'}")
+    name = _backend.active_backend()
+    source = "KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else "default"
+    print(f"backend       {name} ({source})")
+    if name not in _backend.BACKENDS:
+        raise UsageError(
+            f"KERAS_BACKEND={name!r} is not a supported backend; expected one "
+            f"of: {', '.join(_backend.BACKENDS)}"
+        )
+    if not _backend.is_installed(name):
+        print("devices       (backend not installed)")
+        return 0
+    _backend.use_backend(name)
+    import keras
+
+    for dev in _backend.list_devices():
+        extra = f", {dev['memory']}" if dev["memory"] else ""
+        print(f"device        {dev['kind']}: {dev['name']}{extra}")
+    print(f"floatx        {keras.config.floatx()} (epsilon {keras.config.epsilon():g})")
+    return 0
+
+
+def _resolve_chapters(spec: str) -> list[_chapter.ChapterInfo]:
+    chapters = _chapter.find_chapters()
+    if spec == "all":
+        if not chapters:
+            raise UsageError(f"no chapters found in {_chapter.chapters_dir()}")
+        return chapters
+    by_number = {c.number: c for c in chapters}
+    try:
+        number = int(spec)
+    except ValueError:
+        number = None
+    if number not in by_number:
+        valid = ", ".join(str(n) for n in sorted(by_number)) or "none found"
+        raise UsageError(f"unknown chapter {spec!r}; expected 'all' or one of: {valid}")
+    return [by_number[number]]
+
+
+def _check_backend(name: str) -> str:
+    try:
+        _backend.check_backend_name(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not _backend.is_installed(name):
+        extra = "tensorflow" if name == "tensorflow" else name
+        raise UsageError(
+            f"the {name} backend is not installed; install it with: "
+            f"pip install 'mlfoundations[{extra}]'"
+        )
+    return name
+
+
+def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[str, float]:
+    cmd = [sys.executable, "-u", str(info.path), "--out", str(out), "--seed", str(args.seed)]
+    if args.quick:
+        cmd.append("--quick")
+    env = dict(os.environ, KERAS_BACKEND=name, PYTHONUNBUFFERED="1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    env.setdefault("MPLBACKEND", "Agg")
+    print(
+        f"\n=== chapter {info.number}: {info.title} [{name}{', quick' if args.quick else ''}]",
+        flush=True,
+    )
+    start = time.perf_counter()
+    log_path = out / "output.txt"
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, bufsize=1
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            log.write(line)
+        code = proc.wait()
+    seconds = time.perf_counter() - start
+    return ("ok" if code == 0 else f"failed ({code})"), seconds
+
+
+def _cmd_run(args) -> int:
+    name = _check_backend(args.backend or _backend.active_backend())
+    chapters = _resolve_chapters(args.chapter)
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    root = Path(args.out)
+    outs = {}
+    for info in chapters:
+        try:
+            outs[info.stem] = _chapter.check_writable(root / name / info.stem)
+        except ValueError as exc:
+            raise UsageError(
+                str(exc).replace(f"--out {root / name / info.stem}", f"--out {root}")
+            ) from None
+    rows = []
+    for info in chapters:
+        status, seconds = _run_one(info, name, args, outs[info.stem])
+        rows.append(
+            {
+                "chapter": f"{info.number:02d} {info.title}",
+                "backend": name,
+                "status": status,
+                "seconds": round(seconds, 1),
+            }
+        )
+    from .report import format_table
+
+    print()
+    print(format_table(rows, floatfmt=".1f"))
+    print(f"\nOutputs (figures, results.json, output.txt) are under {root / name}/")
+    return 0 if all(r["status"] == "ok" for r in rows) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlf",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="versions, active backend, devices, float precision")
+    sub.add_parser("list", help="the chapters with one-line descriptions")
+    run = sub.add_parser("run", help="run chapters in subprocesses and report a table")
+    run.add_argument("chapter", help="chapter number, or 'all'")
+    run.add_argument(
+        "--backend",
+        help=f"one of {', '.join(_backend.BACKENDS)} (default: KERAS_BACKEND, else tensorflow)",
+    )
+    run.add_argument("--quick", action="store_true", help="small sizes: < 1 min per chapter")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--out", default="runs", help="output root (default: runs)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = {"info": _cmd_info, "list": _cmd_list, "run": _cmd_run}
+    try:
+        return commands[args.command](args)
+    except UsageError as exc:
+        print(f"mlf: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mlf: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
