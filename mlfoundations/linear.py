@@ -1,0 +1,199 @@
+"""Linear regression in Keras 3: a ``Dense(1)`` layer trained with ``fit`` (chapter 3).
+
+The same model and objective as :mod:`mlfoundations.reference.linear`:
+
+``ŷ = X w + b``,  ``J = MSE + λ₂‖w‖² + λ₁‖w‖₁``
+
+where ``λ₂``/``λ₁`` are Keras' ``regularizers.L2(l2)``/``L1(l1)`` on the kernel, which add
+``l2·Σw²`` and ``l1·Σ|w|`` to the mean loss (the bias is not penalised). Plain
+``optimizers.SGD(lr)`` then takes the step ``θ ← θ − lr·∇J`` that the NumPy reference takes.
+One difference is kept on purpose: Keras handles the L1 term by its subgradient
+``λ₁·sign(w)``, not by a proximal step, so its lasso weights hover around zero instead of
+landing on it (chapter 3 measures this).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .reference._checks import check_positive, check_positive_int
+from .reference.linear import DescentResult, check_descent_args, check_regression_data
+
+
+def mse(y_true, y_pred):
+    """Mean squared error ``(1/n) Σ (ŷ_i − y_i)²`` in ``keras.ops``.
+
+    Parameters
+    ----------
+    y_true, y_pred : tensor of shape (n_samples,) or (n_samples, 1)
+
+    Returns
+    -------
+    scalar tensor
+    """
+    from keras import ops
+
+    y_true = ops.convert_to_tensor(y_true)
+    y_pred = ops.convert_to_tensor(y_pred)
+    return ops.mean(ops.square(ops.reshape(y_pred, (-1,)) - ops.reshape(y_true, (-1,))))
+
+
+def linear_model(n_features: int, *, l2: float = 0.0, l1: float = 0.0, w0=None, b0: float = 0.0):
+    """``ŷ = X w + b`` as a Keras model: ``Input(n_features) → Dense(1)``.
+
+    Parameters
+    ----------
+    n_features : int
+    l2, l1 : float, default 0.0
+        Kernel regulariser strengths ``λ₂``, ``λ₁`` (``>= 0``); the bias is not penalised.
+    w0 : ndarray of shape (n_features,), optional
+        Starting weights (zeros by default, so every backend starts from the same point).
+    b0 : float, default 0.0
+
+    Returns
+    -------
+    keras.Model
+        Maps ``(n_samples, n_features)`` to ``(n_samples, 1)``.
+    """
+    import keras
+
+    n_features = check_positive_int(n_features, "n_features")
+    l2 = check_positive(l2, "l2", allow_zero=True)
+    l1 = check_positive(l1, "l1", allow_zero=True)
+    regularizer = keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+    model = keras.Sequential(
+        [
+            keras.Input((n_features,)),
+            keras.layers.Dense(1, kernel_regularizer=regularizer, name="linear"),
+        ]
+    )
+    w0 = np.zeros(n_features) if w0 is None else np.asarray(w0, dtype=np.float64)
+    if w0.shape != (n_features,):
+        raise ValueError(f"w0 must have shape ({n_features},), got {w0.shape}")
+    model.layers[-1].set_weights([w0.reshape(-1, 1).astype("float32"), np.array([b0], "float32")])
+    return model
+
+
+def coefficients(model) -> tuple[np.ndarray, float]:
+    """``(w, b)`` of a model whose last layer is ``Dense(1)``, as NumPy.
+
+    Returns
+    -------
+    w : ndarray of shape (n_features,)
+    b : float
+    """
+    kernel, bias = model.layers[-1].get_weights()
+    return kernel[:, 0].astype(np.float64), float(bias[0])
+
+
+def gradient_descent(
+    X,
+    y,
+    *,
+    lr: float = 0.1,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    l1: float = 0.0,
+    w0=None,
+    b0: float = 0.0,
+    shuffle: bool = True,
+    momentum: float = 0.0,
+    verbose: int = 0,
+) -> DescentResult:
+    """Train ``Dense(1)`` with ``SGD(lr)`` and ``fit`` on the MSE: the Keras twin of
+    :func:`mlfoundations.reference.linear.gradient_descent`.
+
+    ``batch_size=None`` is the full batch (one step per epoch), ``1`` is stochastic.
+    Full-batch runs from the same start take the same steps as the NumPy reference, up to
+    float32 rounding.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    lr : float, default 0.1
+    epochs : int, default 100
+    batch_size : int or None, default None
+    l2, l1 : float, default 0.0
+    w0 : ndarray of shape (n_features,), optional
+    b0 : float, default 0.0
+    shuffle : bool, default True
+        Reshuffle every epoch (with the backend's own generator: seed it with
+        :func:`mlfoundations.backend.seed_everything`).
+    momentum : float, default 0.0
+        Heavy-ball momentum of ``keras.optimizers.SGD`` (0 is plain gradient descent).
+    verbose : int, default 0
+        Passed to ``fit``.
+
+    Returns
+    -------
+    DescentResult
+        ``w``, ``b`` as NumPy; ``history`` holds the mean training objective of each call
+        of ``fit``'s epochs (see :func:`fit_steps`) and ends with ``J`` at the final weights.
+    """
+    import keras
+
+    X, y = check_regression_data(X, y)
+    n, d = X.shape
+    lr, epochs, batch_size = check_descent_args(lr, epochs, batch_size, n)
+    momentum = check_positive(momentum, "momentum", allow_zero=True)
+    model = linear_model(d, l2=l2, l1=l1, w0=w0, b0=b0)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum), loss="mse")
+    losses = fit_steps(model, X, y.reshape(-1, 1), epochs=epochs, batch_size=batch_size,
+                       shuffle=shuffle, verbose=verbose)  # fmt: skip
+    w, b = coefficients(model)
+    with np.errstate(over="ignore", invalid="ignore"):
+        final = float(np.mean((X @ w + b - y) ** 2) + l2 * np.sum(w**2) + l1 * np.sum(np.abs(w)))
+    history = np.array(losses + [final], dtype=np.float64)
+    diverged = not np.all(np.isfinite(history))
+    return DescentResult(w, b, history, None, diverged, epochs * -(-n // batch_size))
+
+
+FULL_BATCH_CHUNK = 200_000
+"""Most values (``repeats × n_samples × n_features``) a tiled full-batch chunk may hold."""
+
+
+def fit_steps(model, X, y, *, epochs: int, batch_size: int, shuffle: bool = True, verbose=0):
+    """``model.fit`` for ``epochs`` passes, fast also when every pass is one full batch.
+
+    A ``fit`` epoch has a fixed cost (tens of milliseconds on TensorFlow) that dwarfs one
+    full-batch step on a small data set. So when ``batch_size >= n_samples`` the data are
+    tiled ``r`` times and fitted with ``batch_size = n_samples`` and ``shuffle=False``: each
+    batch is then exactly the whole data set, and one ``fit`` epoch takes ``r`` identical
+    full-batch gradient steps. Mini-batch runs are passed to ``fit`` unchanged.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Compiled.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, ...)
+    epochs, batch_size : int
+    shuffle : bool, default True
+    verbose : int, default 0
+
+    Returns
+    -------
+    list of float
+        ``fit``'s ``loss`` per ``fit`` epoch: one value per pass for mini-batches, one per
+        tiled chunk (the mean of ``J`` over its ``r`` steps) for the full batch.
+    """
+    X = np.asarray(X, dtype="float32")
+    y = np.asarray(y, dtype="float32")
+    n = X.shape[0]
+    if batch_size < n:
+        fit = model.fit(X, y, batch_size=batch_size, epochs=epochs, shuffle=shuffle,
+                        verbose=verbose)  # fmt: skip
+        return [float(v) for v in fit.history["loss"]]
+    repeats = max(1, min(epochs, FULL_BATCH_CHUNK // X.size))
+    full_chunks, rest = divmod(epochs, repeats)
+    losses: list[float] = []
+    for r, fit_epochs in ((repeats, full_chunks), (rest, 1 if rest else 0)):
+        if fit_epochs == 0:
+            continue
+        X_r, y_r = np.concatenate([X] * r), np.concatenate([y] * r)  # (r·n, ...)
+        fit = model.fit(X_r, y_r, batch_size=n, epochs=fit_epochs, shuffle=False,
+                        verbose=verbose)  # fmt: skip
+        losses += [float(v) for v in fit.history["loss"]]
+    return losses
