@@ -1,0 +1,125 @@
+"""Activation functions with ``keras.ops`` (chapter 6): the Keras side of
+:mod:`mlfoundations.reference.activations`.
+
+Each function is written out from ``keras.ops`` primitives, so it runs unchanged on
+TensorFlow, JAX and PyTorch, and is registered with Keras so a model that uses one
+(``Dense(8, activation=gelu_tanh)``) can be saved and loaded. Their derivatives come from
+each backend's automatic differentiation; the tests compare those with the hand-written
+``*_grad`` functions of the reference.
+
+Note the two GELUs: ``keras.activations.gelu`` (and ``activation="gelu"``) is the exact
+``x Φ(x)``, while ``keras.ops.gelu`` defaults to the tanh approximation. Here they have
+different names, :func:`gelu` and :func:`gelu_tanh`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import keras
+from keras import ops
+
+from .reference._checks import check_choice
+
+_register = keras.saving.register_keras_serializable(package="mlfoundations")
+
+
+@_register
+def relu(x):
+    """``relu(x) = max(0, x)``. Shape: any; returns the same shape."""
+    x = ops.convert_to_tensor(x)
+    return ops.where(x > 0, x, ops.zeros_like(x))
+
+
+@_register
+def sigmoid(x):
+    """``σ(x) = 1 / (1 + e^{-x})`` (each backend's stable kernel). Shape: any."""
+    return ops.sigmoid(x)
+
+
+@_register
+def tanh(x):
+    """``tanh(x) = 2σ(2x) - 1``. Shape: any."""
+    return ops.tanh(x)
+
+
+@_register
+def silu(x):
+    """``silu(x) = x σ(x)`` (swish). Shape: any."""
+    x = ops.convert_to_tensor(x)
+    return x * ops.sigmoid(x)
+
+
+@_register
+def gelu(x):
+    """Exact GELU, ``x Φ(x) = x (1 + erf(x/√2)) / 2``. Shape: any.
+
+    Same as ``keras.activations.gelu(x)`` and ``keras.ops.gelu(x, approximate=False)``.
+    """
+    x = ops.convert_to_tensor(x)
+    return 0.5 * x * (1.0 + ops.erf(x / math.sqrt(2.0)))
+
+
+@_register
+def gelu_tanh(x):
+    """GELU, tanh approximation: ``x (1 + tanh(√(2/π)(x + 0.044715 x³))) / 2``. Shape: any.
+
+    Same as ``keras.ops.gelu(x)`` (whose default is ``approximate=True``).
+    """
+    x = ops.convert_to_tensor(x)
+    u = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
+    return 0.5 * x * (1.0 + ops.tanh(u))
+
+
+@_register
+def softmax(x, axis: int = -1):
+    """``softmax(z)_i = exp(z_i - max z) / Σ_j exp(z_j - max z)`` along ``axis``.
+
+    Shape: ``(..., K)`` -> same shape, summing to 1 along ``axis``.
+    """
+    z = ops.convert_to_tensor(x)
+    z = z - ops.stop_gradient(ops.max(z, axis=axis, keepdims=True))  # shift invariance
+    e = ops.exp(z)
+    return e / ops.sum(e, axis=axis, keepdims=True)
+
+
+@_register
+def log_softmax(x, axis: int = -1):
+    """``log softmax(z)_i = z_i - logsumexp(z)`` along ``axis``. Shape: ``(..., K)``."""
+    z = ops.convert_to_tensor(x)
+    return z - ops.logsumexp(z, axis=axis, keepdims=True)
+
+
+ACTIVATIONS: dict[str, Callable] = {
+    "relu": relu,
+    "gelu": gelu,
+    "gelu_tanh": gelu_tanh,
+    "silu": silu,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
+}
+"""Every activation of this module, by name (the names of the NumPy reference)."""
+
+
+def get(name: str) -> Callable:
+    """The activation function called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ACTIVATIONS`: ``"relu"``, ``"gelu"``, ``"gelu_tanh"``, ``"silu"``,
+        ``"sigmoid"``, ``"tanh"``, ``"softmax"``, ``"log_softmax"``.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If the name is unknown; the message lists the valid names.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"activation must be a name (str), got {type(name).__name__}")
+    return ACTIVATIONS[check_choice(name, "activation", tuple(ACTIVATIONS))]
