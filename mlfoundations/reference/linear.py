@@ -74,11 +74,11 @@ def check_regression_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _check_params(w, b, n_features: int) -> tuple[np.ndarray, float]:
-    w = as_float_array(w, "w", ndim=1)
+def _check_params(w, b, n_features: int, names=("w", "b")) -> tuple[np.ndarray, float]:
+    w = as_float_array(w, names[0], ndim=1)
     if w.shape[0] != n_features:
-        raise ValueError(f"w must have shape ({n_features},) to match X, got {w.shape}")
-    b = as_float_array(b, "b", ndim=0)
+        raise ValueError(f"{names[0]} must have shape ({n_features},) to match X, got {w.shape}")
+    b = as_float_array(b, names[1], ndim=0)
     return w, float(b)
 
 
@@ -434,7 +434,7 @@ def gradient_descent(
     n, d = X.shape
     lr, epochs, batch_size = check_descent_args(lr, epochs, batch_size, n)
     l2, l1 = _check_penalty(l2, "l2"), _check_penalty(l1, "l1")
-    w, b = _check_params(np.zeros(d) if w0 is None else w0, b0, d)
+    w, b = _check_params(np.zeros(d) if w0 is None else w0, b0, d, ("w0", "b0"))
 
     def grad_fn(idx, w, b):
         gw, gb = _mse_gradient(X[idx], y[idx], w, b[0], l2)

@@ -15,6 +15,8 @@ scikit-learn's ``LogisticRegression(C)`` minimises ``C Σ ℓ_i + ½‖w‖²`` 
 
 :func:`sklearn_C` and :func:`l2_from_C` compute the mapping. The multinomial (softmax)
 version uses the same mapping with ``‖W‖²`` summed over all classes.
+
+``sigmoid`` is re-exported from :mod:`mlfoundations.reference.activations` (chapter 6).
 """
 
 from __future__ import annotations
@@ -28,31 +30,8 @@ from ._checks import (
     check_positive_int,
     check_same_length,
 )
-from .activations import log_softmax, softmax
+from .activations import log_softmax, sigmoid, softmax  # one sigmoid for the whole book
 from .linear import DescentResult, check_descent_args, run_descent
-
-try:  # one sigmoid for the whole book: chapter 6's, when it is there
-    from .activations import sigmoid
-except ImportError:  # pragma: no cover - depends on the activations module's version
-
-    def sigmoid(x) -> np.ndarray:
-        """Logistic sigmoid ``σ(x) = 1 / (1 + e^{−x})``, stable for any finite ``x``.
-
-        For ``x >= 0`` it uses ``1 / (1 + e^{−x})``; for ``x < 0`` the equal form
-        ``e^{x} / (1 + e^{x})``, so ``exp`` never sees a large positive argument.
-
-        Parameters
-        ----------
-        x : array_like, any shape
-
-        Returns
-        -------
-        ndarray of the same shape, values in [0, 1].
-        """
-        x = as_float_array(x, "x", dtype=None)
-        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
 
 # --------------------------------------------------------------------------- validation
 
