@@ -1,0 +1,376 @@
+# %% [markdown]
+# # 1. Models are functions
+#
+# A model is a function $f(x;\theta) \to \hat y$ whose shape the architecture fixes and whose numbers training fills in.
+#
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 20 s, full ≈ 1 min on 2 CPU cores
+#
+# Strip away the vocabulary and every model in this book, from a straight line to a GPT,
+# is the same object: a function of an input $x$ and a set of numbers $\theta$,
+#
+# $$\hat y = f(x; \theta).$$
+#
+# This chapter makes that idea concrete. We count $\theta$ from the architecture alone, turn
+# a model's raw scores (*logits*) into probabilities, separate what is random from what is
+# not, and measure the difference between the two lives of a model: training, when
+# $\theta$ changes, and inference, when it is frozen.
+
+# %%
+from mlfoundations import chapter
+
+run = chapter.setup("01_models_are_functions")
+
+import time
+
+import keras
+import numpy as np
+
+from mlfoundations import data, models
+from mlfoundations.plotting import subplots
+from mlfoundations.reference import models as ref
+from mlfoundations.reference.activations import softmax
+
+# %% [markdown]
+# ## Parameters and hyperparameters
+#
+# Take house prices. A linear model says
+# $\text{price} = w_1\,\text{sqft} + w_2\,\text{bedrooms} + w_3\,\text{age} + b$.
+# The *architecture* ("one dense layer, three inputs, one output") fixes the form of $f$;
+# the *parameters* $\theta = (w_1, w_2, w_3, b)$ are the numbers training chooses.
+# Everything we decide before training (the architecture itself, the learning rate, the
+# batch size, the number of epochs) is a *hyperparameter*: the model does not learn it.
+#
+# Below, the same architecture is evaluated with two different $\theta$: an untrained one
+# (Keras' random initialisation) and the least-squares solution. Same $f$, same $x$,
+# different numbers, very different predictions.
+
+# %%
+houses = data.load("house_prices", seed=run.seed, standardize=False)
+X, y = houses.X_train, houses.y_train
+
+model = models.dense_model(n_in=3, n_out=1)
+untrained = model.predict(X[:3], verbose=0).ravel()
+
+# Fill θ with the least-squares answer (chapter 3 derives it and trains it by gradient descent).
+A = np.column_stack([X, np.ones(len(X))])
+theta, *_ = np.linalg.lstsq(A, y, rcond=None)
+model.set_weights([theta[:3, None].astype("float32"), theta[3:].astype("float32")])
+trained = model.predict(X[:3], verbose=0).ravel()
+
+run.table(
+    [
+        {"house": i, "true price (k$)": y[i], "θ random": untrained[i], "θ fitted": trained[i]}
+        for i in range(3)
+    ],
+    floatfmt=".1f",
+    title="One architecture, two parameter vectors",
+)
+print("fitted θ (w_sqft, w_bedrooms, w_age, b):", np.round(theta, 3))
+print("true θ used to generate the data:      ", data.HOUSE_PRICE_COEF, data.HOUSE_PRICE_INTERCEPT)
+
+# %% [markdown]
+# ## Counting parameters from the architecture
+#
+# Because the architecture fixes $f$, it also fixes how many numbers $\theta$ holds, before
+# any training. A dense layer mapping $n_\text{in}$ inputs to $n_\text{out}$ outputs stores
+# a weight matrix and a bias vector:
+#
+# $$|\theta_\text{dense}| = n_\text{in} n_\text{out} + n_\text{out}.$$
+#
+# An MLP is a chain of dense layers (activations add nothing); an embedding table stores
+# one $D$-vector per token, $V D$ numbers. A GPT-style transformer block of width $D$ holds
+# four $D\times D$ attention projections and a feed-forward network $D \to 4D \to D$, plus
+# biases and two LayerNorms (a scale and a shift each):
+#
+# $$|\theta_\text{block}| = \underbrace{4D^2 + 4D}_\text{attention} +
+#   \underbrace{8D^2 + 5D}_\text{feed-forward} + \underbrace{4D}_\text{norms}
+#   = 12D^2 + 13D.$$
+#
+# The formulas live in `mlfoundations.reference.models`; here they are checked against
+# what Keras reports for real models built on this backend.
+
+# %%
+rows = []
+for label, formula, keras_model in [
+    ("Dense 784→10", ref.dense_params(784, 10), models.dense_model(784, 10)),
+    (
+        "MLP 784→256→128→10",
+        ref.mlp_params([784, 256, 128, 10]),
+        models.mlp_model([784, 256, 128, 10]),
+    ),
+]:
+    rows.append(
+        {"model": label, "formula": formula, "keras count_params()": keras_model.count_params()}
+    )
+
+embedding = keras.layers.Embedding(50257, 768)
+embedding.build((None,))
+rows.append(
+    {
+        "model": "Embedding 50257×768",
+        "formula": ref.embedding_params(50257, 768),
+        "keras count_params()": embedding.count_params(),
+    }
+)
+
+tiny_configs = {
+    "tiny GPT (L=2, D=64, tied)": ref.TransformerConfig(65, 64, n_layer=2, n_head=4, d_model=64),
+    "tiny GPT (L=4, D=128, untied)": ref.TransformerConfig(
+        65, 128, n_layer=4, n_head=4, d_model=128, tie_embeddings=False
+    ),
+}
+for label, config in tiny_configs.items():
+    rows.append(
+        {
+            "model": label,
+            "formula": ref.transformer_params(config)["total"],
+            "keras count_params()": models.transformer_lm(config).count_params(),
+        }
+    )
+for row in rows:
+    assert row["formula"] == row["keras count_params()"], row
+run.table(rows, title=f"Formula vs Keras ({run.backend}): every row agrees exactly")
+
+# %% [markdown]
+# The same formula sizes models nobody trains on a laptop. Fed the published
+# configurations, it reproduces the famous numbers: GPT-2 small's 124 M (exactly the
+# 124,439,808 of the released checkpoint), GPT-3's 175 B and Llama 2 70B's 69.0 B (it uses
+# grouped-query attention, a three-matrix SwiGLU feed-forward and RMSNorm, all options of
+# `TransformerConfig`).
+
+# %%
+named = []
+for name, config in ref.NAMED_MODELS.items():
+    parts = ref.transformer_params(config)
+    named.append(
+        {
+            "model": name,
+            "layers": config.n_layer,
+            "d_model": config.d_model,
+            "parameters": f"{parts['total']:,}",
+            "≈": f"{parts['total'] / 1e9:.3g} B"
+            if parts["total"] > 1e9
+            else f"{parts['total'] / 1e6:.0f} M",
+            "in embeddings": f"{(parts['embedding'] + parts['position'] + parts['head']) / parts['total']:.1%}",
+        }
+    )
+run.table(named, title="Published configurations, counted")
+run.record(named_models={r["model"]: r["parameters"] for r in named})
+
+# %% [markdown]
+# Two lessons hide in the last column. In GPT-2 small almost a third of the parameters are
+# the token table; in GPT-3 and Llama 2 the blocks dominate, because they grow with $D^2$
+# while the table grows with $D$. And "parameter count" is a property of the architecture
+# alone: it tells you memory (4 bytes each in float32: GPT-3 needs ~700 GB just to hold
+# $\theta$), not how good the model is.
+
+# %%
+depths = np.arange(1, 49)
+fig, ax = subplots()
+for width in (256, 768, 2048):
+    counts = [
+        ref.transformer_params(ref.TransformerConfig(50257, 1024, int(L), 8, width))["total"]
+        for L in depths
+    ]
+    ax.plot(depths, np.array(counts) / 1e6, label=f"d_model = {width}")
+ax.set_xlabel("number of blocks L")
+ax.set_ylabel("parameters (millions)")
+ax.set_title("Parameters grow linearly with depth, quadratically with width")
+ax.legend()
+run.figure(fig, "parameters_vs_depth")
+
+# %% [markdown]
+# ## Logits, softmax and temperature
+#
+# A classifier's last layer produces one real number per class, the *logits* $z$. They are
+# scores, not probabilities: any real value, not summing to one. Softmax turns them into a
+# probability distribution,
+#
+# $$p_i = \operatorname{softmax}(z/T)_i = \frac{e^{z_i/T}}{\sum_j e^{z_j/T}},$$
+#
+# where the *temperature* $T>0$ sharpens ($T<1$) or flattens ($T>1$) the distribution.
+# Softmax only cares about differences between logits (adding a constant to all of them
+# changes nothing), which is also why implementations subtract $\max_j z_j$ before
+# exponentiating: same answer, no overflow.
+#
+# A popular primer illustrates this with logits cat 4.2, dog 2.1, car −1.3 and reports
+# probabilities 0.89 / 0.10 / 0.01. Computed exactly, the numbers are slightly different:
+
+# %%
+logits = np.array([4.2, 2.1, -1.3])
+p_ref = softmax(logits)
+p_keras = keras.ops.convert_to_numpy(models.softmax(logits.astype("float32")))
+np.testing.assert_allclose(p_keras, p_ref, rtol=1e-6, atol=1e-7)
+run.table(
+    [
+        {
+            "class": c,
+            "logit": z,
+            "softmax (NumPy)": p,
+            f"softmax (Keras, {run.backend})": pk,
+            "seed text": s,
+        }
+        for c, z, p, pk, s in zip(
+            ["cat", "dog", "car"], logits, p_ref, p_keras, [0.89, 0.10, 0.01], strict=True
+        )
+    ],
+    floatfmt=".4f",
+)
+run.record(cat_dog_car=p_ref.round(4))
+
+# %% [markdown]
+# !!! warning "The seed's numbers are rounded the wrong way"
+#     The exact probabilities are 0.888, 0.109 and 0.004. Rounded to two decimals that is
+#     0.89 / 0.11 / 0.00, not 0.89 / 0.10 / 0.01: the source nudged dog and car so the row
+#     would still add up to one. A 0.4 % chance is not a 1 % chance; with 50,000 tokens in a
+#     vocabulary, that difference in the tail is what sampling settings fight over.
+#
+# Temperature moves the whole distribution. As $T \to 0$ it collapses onto the largest
+# logit (the *argmax*, i.e. greedy decoding); as $T \to \infty$ it approaches uniform.
+# $T = 0$ itself is a division by zero: libraries that accept "temperature 0" switch to
+# argmax, and so does this book (`reference.models.greedy`), while `softmax` refuses
+# $T \le 0$ with a clear error.
+
+# %%
+temperatures = np.geomspace(0.05, 20, 200)
+probs = np.array([softmax(logits, temperature=t) for t in temperatures])
+fig, ax = subplots()
+for i, name in enumerate(["cat", "dog", "car"]):
+    ax.plot(temperatures, probs[:, i], label=name)
+ax.axvline(1.0, color="grey", lw=1, ls=":")
+ax.axhline(1 / 3, color="grey", lw=1, ls="--", label="uniform 1/3")
+ax.set_xscale("log")
+ax.set_xlabel("temperature T (log scale)")
+ax.set_ylabel("probability")
+ax.set_title("softmax(z / T) for logits cat 4.2, dog 2.1, car −1.3")
+ax.legend()
+run.figure(fig, "softmax_temperature")
+print("T = 0.05:", softmax(logits, temperature=0.05).round(4), "→ argmax =", ref.greedy(logits))
+print("T = 100: ", softmax(logits, temperature=100).round(4), "→ nearly uniform")
+try:
+    softmax(logits, temperature=0)
+except ValueError as err:
+    print("T = 0:    ValueError:", err)
+
+# %% [markdown]
+# ## Deterministic and probabilistic
+#
+# The forward pass is deterministic: the same $x$ and $\theta$ give the same logits every
+# time. Randomness enters only when we *sample* from the probabilities. Sampling with a
+# seeded generator is still reproducible (same seed, same draws) and, over many draws,
+# the frequencies approach the probabilities. Greedy decoding has no randomness at all.
+
+# %%
+n_draws = run.size(2_000, 20_000)
+draws_a = ref.sample(logits, size=n_draws, seed=run.seed)
+draws_b = ref.sample(logits, size=n_draws, seed=run.seed)
+assert np.array_equal(draws_a, draws_b)  # same seed, same draws
+freq = np.bincount(draws_a, minlength=3) / n_draws
+
+batch = np.tile(logits.astype("float32"), (n_draws, 1))
+k1 = keras.ops.convert_to_numpy(models.sample(batch, seed=run.seed)).ravel()
+k2 = keras.ops.convert_to_numpy(models.sample(batch, seed=run.seed)).ravel()
+assert np.array_equal(k1, k2)
+freq_keras = np.bincount(k1, minlength=3) / n_draws
+run.table(
+    [
+        {
+            "class": c,
+            "probability": p,
+            f"NumPy freq ({n_draws} draws)": f,
+            f"Keras freq ({run.backend})": fk,
+        }
+        for c, p, f, fk in zip(["cat", "dog", "car"], p_ref, freq, freq_keras, strict=True)
+    ],
+    floatfmt=".4f",
+)
+sigma = np.sqrt(p_ref * (1 - p_ref) / n_draws)  # standard error of a frequency
+z_numpy, z_keras = np.max(np.abs(freq - p_ref) / sigma), np.max(np.abs(freq_keras - p_ref) / sigma)
+assert max(z_numpy, z_keras) < 4.5, (z_numpy, z_keras)
+print(f"largest deviation from p in standard errors: NumPy {z_numpy:.1f}, Keras {z_keras:.1f}")
+print("greedy choice on 5 repeated calls:", [int(ref.greedy(logits)) for _ in range(5)])
+
+# %% [markdown]
+# The NumPy and Keras frequencies differ from each other (each library has its own random
+# generator) but both sit within a few standard errors, $\sqrt{p(1-p)/n}$, of the
+# probabilities (the chapter asserts fewer than 4.5).
+# So "an LLM is random" is loose talk: the function is deterministic, the *decoding* may
+# draw from it, and a seed makes even that repeatable on one backend.
+#
+# ## Training and inference: two lives of θ
+#
+# During training, each batch changes $\theta$: compute the loss, its gradient, take a
+# step. At inference, $\theta$ is frozen: `predict` only runs the forward pass. We check
+# both claims on a small MLP and time them on the same batch.
+
+# %%
+rng = np.random.default_rng(run.seed)
+x_batch = rng.normal(size=(256, 64)).astype("float32")
+y_batch = rng.integers(0, 10, size=256)
+mlp = models.mlp_model([64, 256, 256, 10])
+mlp.compile(
+    optimizer=keras.optimizers.Adam(1e-3),
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+)
+
+before = [w.copy() for w in mlp.get_weights()]
+for _ in range(3):
+    mlp.predict_on_batch(x_batch)
+frozen = all(np.array_equal(a, b) for a, b in zip(before, mlp.get_weights(), strict=True))
+mlp.train_on_batch(x_batch, y_batch)
+changed = sum(not np.array_equal(a, b) for a, b in zip(before, mlp.get_weights(), strict=True))
+assert frozen and changed == len(before)
+print(f"after 3 predict calls the weights are unchanged: {frozen}")
+print(f"after 1 training step, {changed} of {len(before)} weight tensors changed")
+
+
+def best_time(fn, repeats):
+    fn()  # warm-up: first calls trace/compile
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+repeats = run.size(10, 50)
+t_infer = best_time(lambda: mlp.predict_on_batch(x_batch), repeats)
+t_train = best_time(lambda: mlp.train_on_batch(x_batch, y_batch), repeats)
+run.table(
+    [
+        {"step": "inference (forward)", "ms per batch of 256": 1e3 * t_infer, "ratio": 1.0},
+        {
+            "step": "training (forward + backward + Adam)",
+            "ms per batch of 256": 1e3 * t_train,
+            "ratio": t_train / t_infer,
+        },
+    ],
+    floatfmt=".3g",
+    title=f"Cost of one step, {run.backend} on CPU (best of {repeats})",
+)
+run.record(
+    train_over_inference=t_train / t_infer, inference_ms=1e3 * t_infer, train_ms=1e3 * t_train
+)
+
+# %% [markdown]
+# A training step costs a few times an inference step: the backward pass computes a
+# gradient for every weight (roughly twice the forward pass's arithmetic), and the
+# optimizer then updates every weight and its moment estimates. Chapter 10 turns this
+# into the rule of thumb $C \approx 6ND$ for the compute of training.
+#
+# ## What to take away
+#
+# - A model is $f(x;\theta)$. The architecture fixes $f$ and the size of $\theta$;
+#   training chooses the numbers; hyperparameters are everything chosen before training.
+# - Parameter counts follow from the architecture: $12D^2+13D$ per GPT block, checked
+#   here against Keras and against GPT-2's released 124,439,808.
+# - Logits are scores; softmax makes them probabilities; temperature trades sharpness for
+#   diversity, with argmax ($T\to0$) and uniform ($T\to\infty$) at the ends. The cat/dog/car
+#   example is 0.888 / 0.109 / 0.004.
+# - The forward pass is deterministic; sampling adds randomness, and a seed makes it
+#   repeatable.
+# - Inference never changes $\theta$; a training step costs several inference steps.
+
+# %%
+run.finish()
