@@ -1,0 +1,234 @@
+"""The executed documentation site: built strictly, offline, and checked in a real browser.
+
+Marked ``site``: ``make test`` runs these once (they build the whole site, executing every
+chapter in quick mode on ``KERAS_BACKEND``). The browser tests drive Debian's Chromium
+with Playwright; without Chromium they skip with the reason, unless
+``MLF_REQUIRE_BROWSER=1`` (set by CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _mkdocs(site_dir: Path, **env) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ, NO_MKDOCS_2_WARNING="1", **env)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("site") / "site"
+    start = time.perf_counter()
+    result = _mkdocs(site)
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, (
+        f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    )
+    log = result.stdout + result.stderr
+    assert re.search(r"Docs built in [0-9.]+ s", log), "the build must print its time"
+    print(f"\nsite built in {seconds:.1f} s")
+    return site
+
+
+def _chapters():
+    from mlfoundations.chapter import find_chapters
+
+    return find_chapters(ROOT / "chapters")
+
+
+def test_every_chapter_is_a_page_that_names_its_backend(built_site):
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    chapters = _chapters()
+    assert chapters, "no chapters found"
+    for info in chapters:
+        page = built_site / "chapters" / info.stem / "index.html"
+        assert page.exists(), f"no page for {info.stem}"
+        html = page.read_text(encoding="utf-8")
+        assert "Executed when this site was built" in html
+        assert f"<strong>{backend}</strong> backend" in html
+        assert "Traceback" not in html, f"{info.stem} published a traceback"
+
+
+def test_no_external_scripts_or_stylesheets(built_site):
+    external = re.compile(
+        r"<script[^>]+src=\"(?:https?:)?//|<link[^>]+rel=\"stylesheet\"[^>]+href=\"(?:https?:)?//"
+        r"|@import\s+url\(\s*['\"]?(?:https?:)?//|fonts\.googleapis|cdn\.jsdelivr|unpkg\.com"
+    )
+    # HTML and CSS are grepped. Material's JavaScript bundle mentions two CDN URLs it would
+    # use only for a ResizeObserver polyfill and Mermaid diagrams (neither applies here);
+    # the browser tests below assert that no page makes any non-local request at all.
+    offenders = []
+    for path in built_site.rglob("*"):
+        if path.suffix in (".html", ".css") and external.search(
+            path.read_text(encoding="utf-8", errors="replace")
+        ):
+            offenders.append(str(path.relative_to(built_site)))
+    assert not offenders, f"external assets referenced in: {offenders[:10]}"
+    assert (built_site / "assets/katex/katex.min.js").exists()
+    assert list((built_site / "assets/katex/fonts").glob("*.woff2"))
+
+
+def test_api_reference_covers_public_modules(built_site):
+    sys.path.insert(0, str(ROOT / "mkdocs_hooks"))
+    try:
+        import api
+    finally:
+        sys.path.pop(0)
+    for name in api.public_modules():
+        page = built_site / "api" / name / "index.html"
+        assert page.exists(), f"no API page for {name}"
+    html = (built_site / "api/mlfoundations.backend/index.html").read_text(encoding="utf-8")
+    assert "value_and_grad" in html and "use_backend" in html
+
+
+def _throwaway_build(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    for src in (ROOT / "chapters").glob("*.py"):  # a temporary copy of the book's chapters
+        shutil.copy(src, chapters / src.name)
+    (chapters / "99_throwaway.py").write_text(
+        "# %% [markdown]\n# # 99. Throwaway\n#\n# A chapter that misbehaves.\n\n# %%\n" + body,
+        encoding="utf-8",
+    )
+    return _mkdocs(
+        tmp_path / "site",
+        MLF_CHAPTERS_DIR=str(chapters),
+        MLF_DOCS_CHAPTERS="99_*",
+        MLF_DOCS_CACHE="0",
+    )
+
+
+def test_a_failing_chapter_fails_the_build(tmp_path):
+    result = _throwaway_build(tmp_path, "x = 1\nraise RuntimeError('deliberate failure')\n")
+    assert result.returncode != 0
+    log = result.stdout + result.stderr
+    assert "99_throwaway.py failed" in log and "deliberate failure" in log
+
+
+def test_stderr_noise_fails_a_strict_build(tmp_path):
+    result = _throwaway_build(tmp_path, "import sys\nprint('noise', file=sys.stderr)\n")
+    assert result.returncode != 0
+    assert "wrote to stderr" in result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("MLF_REQUIRE_BROWSER") == "1":
+            pytest.fail("MLF_REQUIRE_BROWSER=1 but no chromium found (apt-get install chromium)")
+        pytest.skip(
+            "no Chromium on this machine (apt-get install chromium to run the browser test)"
+        )
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test log clean
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _open(browser, url, screenshot: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    external: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else external.append(r.url)
+        ),
+    )
+    page.goto(url, wait_until="networkidle")
+    page.screenshot(path=str(screenshot), full_page=False)
+    return page, errors, external
+
+
+def test_home_page_loads_cleanly(browser, server, tmp_path):
+    page, errors, external = _open(browser, server + "/", tmp_path / "home.png")
+    assert not errors, errors
+    assert not external, external
+    assert page.locator(".book-map .map-box").count() >= 8
+    page.locator(".book-map a", has_text="chapter 1").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "models_are_functions" in page.url
+    print(f"\nscreenshot: {tmp_path / 'home.png'}")
+
+
+def test_chapter_1_math_figures_and_search(browser, server, tmp_path):
+    url = server + "/chapters/01_models_are_functions/"
+    page, errors, external = _open(browser, url, tmp_path / "chapter1.png")
+    assert not errors, errors
+    assert not external, external
+    assert page.locator(".katex").count() > 5, "math is not typeset"
+    assert page.locator(".arithmatex .katex-display").count() >= 1, "display math missing"
+    images = page.locator("article img")
+    assert images.count() >= 2
+    for i in range(images.count()):
+        img = images.nth(i)
+        img.scroll_into_view_if_needed()
+        assert img.evaluate("e => e.complete && e.naturalWidth > 100"), f"figure {i} not loaded"
+        assert img.is_visible()
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("softmax", delay=30)  # type it, as a reader would
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=15_000)
+    texts = " ".join(results.all_inner_texts())
+    assert "Models are functions" in texts
+    page.screenshot(path=str(tmp_path / "search.png"))
+    print(f"\nscreenshots: {tmp_path / 'chapter1.png'}, {tmp_path / 'search.png'}")
