@@ -1,0 +1,77 @@
+# The two commands a new user needs (see README):
+#   make run    set up .venv, run every chapter in quick mode, build the site
+#   make test   set up .venv, lint, run the tests once per Keras backend, build and browse the site
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BACKENDS := tensorflow jax torch
+BACKEND ?= $(or $(KERAS_BACKEND),tensorflow)
+STAMP := $(VENV)/.installed
+# pytest exits 5 when a selection has no tests; that is not a failure here.
+PYTEST = $(BIN)/python -m pytest
+ok5 = || [ $$? -eq 5 ]
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export TF_ENABLE_ONEDNN_OPTS ?= 0
+export NO_MKDOCS_2_WARNING ?= 1
+
+.PHONY: run test lint test-reference test-keras test-site docs serve bench venv assets constraints clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python >= 3.10"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[all]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js (the site serves its own KaTeX copy from npm)"; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+run: venv
+	$(BIN)/mlf run all --quick --backend $(BACKEND)
+	$(MAKE) --no-print-directory docs
+	@echo
+	@echo "Results: runs/$(BACKEND)/<chapter>/ (figures, results.json, output.txt)"
+	@echo "Site:    site/index.html (make serve to browse it at http://127.0.0.1:8000)"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-reference: venv
+	$(PYTEST) -m "not keras and not site" $(ok5)
+
+test-keras: venv
+	@for b in $(BACKENDS); do \
+	  echo "=== Keras tests on $$b"; \
+	  KERAS_BACKEND=$$b $(PYTEST) -m "keras" || [ $$? -eq 5 ] || exit 1; \
+	done
+	@echo "=== float64 Keras tests on jax (JAX_ENABLE_X64=1)"
+	JAX_ENABLE_X64=1 KERAS_BACKEND=jax $(PYTEST) -m "keras and float64" $(ok5)
+
+test-site: venv assets
+	KERAS_BACKEND=$(BACKEND) $(PYTEST) -m "site" $(ok5)
+
+test: lint test-reference test-keras test-site
+
+docs: venv assets
+	KERAS_BACKEND=$(BACKEND) $(BIN)/mkdocs build --strict
+
+serve: venv assets
+	KERAS_BACKEND=$(BACKEND) $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+bench: venv
+	@for f in benchmarks/*.py; do for b in $(BACKENDS); do \
+	  echo "=== $$f on $$b"; KERAS_BACKEND=$$b $(BIN)/python $$f || exit 1; done; done
+
+constraints: venv
+	{ head -2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.new && mv constraints.new constraints.txt
+
+clean:
+	rm -rf site .cache runs
