@@ -1,7 +1,8 @@
 # %% [markdown]
 # # 1. Models are functions
 #
-# A model is a function $f(x;\theta) \to \hat y$ whose shape the architecture fixes and whose numbers training fills in.
+# A model is a function f(x; θ) → ŷ: the architecture fixes its shape,
+# training fills in its numbers.
 #
 # **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 20 s, full ≈ 1 min on 2 CPU cores
 #
@@ -142,6 +143,7 @@ run.table(rows, title=f"Formula vs Keras ({run.backend}): every row agrees exact
 named = []
 for name, config in ref.NAMED_MODELS.items():
     parts = ref.transformer_params(config)
+    embedding_share = (parts["embedding"] + parts["position"] + parts["head"]) / parts["total"]
     named.append(
         {
             "model": name,
@@ -151,7 +153,7 @@ for name, config in ref.NAMED_MODELS.items():
             "≈": f"{parts['total'] / 1e9:.3g} B"
             if parts["total"] > 1e9
             else f"{parts['total'] / 1e6:.0f} M",
-            "in embeddings": f"{(parts['embedding'] + parts['position'] + parts['head']) / parts['total']:.1%}",
+            "in embeddings": f"{embedding_share:.1%}",
         }
     )
 run.table(named, title="Published configurations, counted")

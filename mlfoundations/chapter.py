@@ -62,26 +62,29 @@ def chapters_dir() -> Path:
 def read_header(path: Path) -> tuple[str, str]:
     """Title and one-line summary from a chapter's first markdown cell.
 
-    The title is the first ``# # ...`` heading; the summary is the first line of prose
-    after it that is not a heading or a metadata line.
+    The title is the first ``# # ...`` heading; the summary is the first paragraph of prose
+    after it (joined into one line), skipping headings, admonitions and bold metadata lines.
     """
-    title, summary = path.stem, ""
+    title, summary_lines = path.stem, []
     in_markdown = False
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# %% [markdown]"):
-            in_markdown = True
+        if line.startswith("# %%"):
+            if in_markdown:
+                break
+            in_markdown = line.startswith("# %% [markdown]")
             continue
-        if line.startswith("# %%") and in_markdown:
-            break
         if not in_markdown:
             continue
         text = line[2:].strip() if line.startswith("# ") else line.lstrip("#").strip()
         if text.startswith("# ") and title == path.stem:
             title = text[2:].strip()
-        elif text and title != path.stem and not text.startswith(("#", "!!!", "|", ">", "*")):
-            summary = text
+        elif title == path.stem:
+            continue
+        elif text and not text.startswith(("#", "!!!", "|", ">", "*")):
+            summary_lines.append(text)
+        elif summary_lines:
             break
-    return title, summary
+    return title, " ".join(summary_lines)
 
 
 def find_chapters(directory: Path | None = None) -> list[ChapterInfo]:

@@ -34,9 +34,10 @@ def _cmd_list(args) -> int:
     if not chapters:
         print(f"no chapters found in {_chapter.chapters_dir()}")
         return 0
-    width = max(len(c.title) for c in chapters)
-    for c in chapters:
-        print(f"{c.number:>2}  {c.title:<{width}}  {c.summary}")
+    titles = [c.title.split(". ", 1)[-1] for c in chapters]  # "1. Models..." -> "Models..."
+    width = max(len(t) for t in titles)
+    for c, title in zip(chapters, titles, strict=True):
+        print(f"{c.number:>2}  {title:<{width}}  {c.summary}")
     return 0
 
 

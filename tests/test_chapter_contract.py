@@ -1,0 +1,57 @@
+"""The chapter contract's plumbing: headers, options from argv or environment, tables."""
+
+import pytest
+
+from mlfoundations import chapter
+from mlfoundations.report import format_table
+
+
+def test_read_header(tmp_path):
+    path = tmp_path / "07_demo.py"
+    path.write_text(
+        "# %% [markdown]\n# # 7. A demo chapter\n#\n# First line of the summary,\n"
+        "# second line.\n#\n# **Runs on** everything\n\n# %%\nprint('hi')\n",
+        encoding="utf-8",
+    )
+    title, summary = chapter.read_header(path)
+    assert title == "7. A demo chapter"
+    assert summary == "First line of the summary, second line."
+    (tmp_path / "notes.py").write_text("x = 1\n")
+    found = chapter.find_chapters(tmp_path)
+    assert [(c.number, c.stem) for c in found] == [(7, "07_demo")]
+
+
+def test_options_come_from_environment_when_not_on_the_command_line(monkeypatch):
+    monkeypatch.setenv("MLF_QUICK", "1")
+    monkeypatch.setenv("MLF_SEED", "7")
+    monkeypatch.setenv("MLF_OUT", "/tmp/somewhere")
+    args = chapter._parser("01_x").parse_args([])
+    assert args.quick is True and args.seed == 7 and str(args.out) == "/tmp/somewhere"
+    args = chapter._parser("01_x").parse_args(["--seed", "3", "--out", "o"])
+    assert args.seed == 3 and str(args.out) == "o"
+
+
+def test_check_writable(tmp_path):
+    assert chapter.check_writable(tmp_path / "new" / "dir").is_dir()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ValueError, match="not a writable folder"):
+        chapter.check_writable(blocker)
+
+
+def test_setup_rejects_bad_stem():
+    with pytest.raises(ValueError, match="stem"):
+        chapter.setup("models")
+
+
+def test_format_table():
+    rows = [{"model": "a", "acc": 0.91234, "n": 3}, {"model": "bb", "acc": 1.0, "n": 10}]
+    plain = format_table(rows)
+    assert plain.splitlines()[0].split() == ["model", "acc", "n"]
+    assert "0.9123" in plain
+    md = format_table(rows, style="markdown")
+    assert md.splitlines()[1].startswith("| --") and md.splitlines()[1].endswith(":|")
+    with pytest.raises(ValueError, match="style"):
+        format_table(rows, style="html")
+    with pytest.raises(ValueError, match="at least one row"):
+        format_table([])

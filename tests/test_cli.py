@@ -1,0 +1,112 @@
+"""``mlf``: list, info, and one-line errors with exit code 2 for bad input."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mlfoundations import backend, cli
+
+
+def mlf(*args, env=None):
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "mlfoundations.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )
+
+
+def test_list_shows_every_chapter():
+    from mlfoundations.chapter import find_chapters
+
+    result = mlf("list")
+    assert result.returncode == 0
+    for info in find_chapters():
+        assert info.title.split(". ", 1)[-1] in result.stdout
+        assert info.summary[:30] in result.stdout
+
+
+def test_info_reports_versions_backend_and_devices():
+    result = mlf("info", env={"KERAS_BACKEND": "jax"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for name in ("mlfoundations", "Python", "Keras", "tensorflow", "jax", "torch"):
+        assert name in out
+    assert "backend       jax (KERAS_BACKEND)" in out
+    assert "device        CPU" in out
+    assert "floatx        float32" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "1", "--backend", "theano"],
+            "unknown backend 'theano'; expected one of: tensorflow, jax, torch",
+        ),
+        (["run", "99", "--backend", "jax"], "unknown chapter '99'"),
+        (["run", "one"], "unknown chapter 'one'"),
+        (["run", "1", "--backend", "jax", "--seed", "-1"], "--seed must be >= 0"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, message):
+    result = mlf(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_backend_is_checked_before_chapter():
+    result = mlf("run", "99", "--backend", "theano")
+    assert result.returncode == 2 and "unknown backend" in result.stderr
+
+
+def test_unwritable_out_is_one_line_exit_2(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = mlf("run", "1", "--backend", "jax", "--out", str(blocker))
+    assert result.returncode == 2
+    assert "is not a writable folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_backend_names_the_extra(monkeypatch, capsys):
+    monkeypatch.setattr(backend, "is_installed", lambda name: False)
+    code = cli.main(["run", "1", "--backend", "torch"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "pip install 'mlfoundations[torch]'" in err
+
+
+def test_use_backend_errors(monkeypatch):
+    with pytest.raises(ValueError, match="expected one of: tensorflow, jax, torch"):
+        backend.use_backend("mxnet")
+    monkeypatch.setattr(backend, "is_installed", lambda name: False)
+    with pytest.raises(backend.BackendNotInstalledError, match=r"mlfoundations\[jax\]"):
+        backend.use_backend("jax")
+
+
+def test_use_backend_refuses_after_keras_was_imported_with_another():
+    code = (
+        "import os; os.environ['KERAS_BACKEND'] = 'jax'\n"
+        "import keras\n"
+        "from mlfoundations.backend import use_backend\n"
+        "assert use_backend('jax') == 'jax'\n"
+        "try:\n"
+        "    use_backend('torch')\n"
+        "except RuntimeError as e:\n"
+        "    print('refused:', e)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "refused: Keras was already imported with the 'jax' backend" in result.stdout

@@ -1,0 +1,42 @@
+"""The package itself: cheap to import, no backend imported, a console script."""
+
+import subprocess
+import sys
+
+HEAVY = ("keras", "tensorflow", "jax", "torch", "matplotlib", "sklearn", "scipy", "gensim")
+
+
+def test_import_is_fast_and_imports_no_backend():
+    code = (
+        "import sys, time\n"
+        "t = time.perf_counter()\n"
+        "import mlfoundations, mlfoundations.backend, mlfoundations.chapter, mlfoundations.cli\n"
+        "dt = time.perf_counter() - t\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(dt, heavy)\n"
+    )
+    # best of three cold interpreters: the first may pay for a cold disk cache
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(3)
+    ]
+    seconds = min(float(r.stdout.split()[0]) for r in runs)
+    assert all(r.stdout.strip().endswith("[]") for r in runs), runs[0].stdout
+    assert seconds < 0.3, f"import mlfoundations took {seconds:.3f} s"
+
+
+def test_reference_imports_no_keras():
+    code = (
+        "import sys\n"
+        "from mlfoundations.reference import activations, models\n"
+        "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_console_script_is_installed():
+    result = subprocess.run(
+        [sys.executable, "-m", "mlfoundations.cli", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "info" in result.stdout and "run" in result.stdout and "list" in result.stdout
