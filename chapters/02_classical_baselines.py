@@ -116,15 +116,16 @@ run.figure(fig, "baseline_heatmap")
 
 # %% [markdown]
 # Read the heatmap by columns. On the tabular sets (iris, wine, breast cancer, digits)
-# almost every model lands within a few points of the best, and the single decision tree
-# is the usual laggard. The synthetic 2-D sets are built to defeat straight lines:
-# logistic regression is at chance on XOR (0.5) and far behind on circles and spirals,
-# while the RBF SVM, k-NN, the forest and the MLP solve them. Naive Bayes sits in
-# between: its per-class Gaussians have different spreads, which draws a curved boundary
-# that fits circles, but no product of per-feature Gaussians describes XOR or spirals.
-# On diabetes every model explains well under half of the variance, and the unpruned tree
-# and the untuned MLP score a negative $R^2$: worse than predicting the mean. They fit
-# the 265 training patients too closely; chapter 9 comes back to this.
+# almost every model lands within a few points of the best; the single decision tree is
+# the usual laggard, with naive Bayes on digits. The synthetic 2-D sets are built to
+# defeat straight lines: logistic regression is at chance on XOR (0.5) and far behind on
+# circles and spirals, while the RBF SVM, k-NN, the forest and the MLP solve them.
+# Naive Bayes sits in between: its per-class Gaussians have different spreads, which
+# draws a curved boundary that fits circles, but no product of per-feature Gaussians
+# describes XOR or spirals.
+# On diabetes every model explains well under half of the variance; the unpruned tree
+# scores a negative $R^2$ (worse than predicting the mean) and the untuned MLP close to
+# zero. Both fit the 265 training patients too closely; chapter 9 comes back to this.
 #
 # Two cautions for comparing with these rows later. The test parts are small (iris has
 # 30 test flowers, so one flower is 3.3 points of accuracy): differences of a point or two
