@@ -3,7 +3,7 @@
 #
 # Fit a line by closed form, by gradient descent and with Keras; measure learning rate and batch.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick < 1 min, full ≈ 1 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 10 s, full ≈ 30 s on 2 CPU cores
 #
 # Linear regression is the smallest model that is trained the way every network in this
 # book is trained: predict, measure the error with a loss, follow the gradient downhill.
