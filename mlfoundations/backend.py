@@ -234,12 +234,16 @@ def _to_numpy(value) -> np.ndarray:
     return np.asarray(ops.convert_to_numpy(value))
 
 
-def value_and_grad(model, loss_fn: Callable, x, y) -> tuple[float, list[np.ndarray]]:
+def value_and_grad(
+    model, loss_fn: Callable, x, y, *, include_regularization: bool = True
+) -> tuple[float, list[np.ndarray]]:
     """Loss and its gradients with respect to ``model.trainable_weights``, on any backend.
 
-    Computes ``L = loss_fn(y, model(x))`` and ``dL/dθ`` for every trainable weight θ, in
-    the order of ``model.trainable_weights``. Used to check backpropagation written by hand
-    (chapter 5) against each backend's automatic differentiation.
+    Computes ``L = loss_fn(y, model(x)) + Σ model.losses`` (the second term holds the
+    layers' regularisation penalties, e.g. ``kernel_regularizer=L2(...)``, exactly as
+    ``fit`` adds them) and ``dL/dθ`` for every trainable weight θ, in the order of
+    ``model.trainable_weights``. Used to check backpropagation written by hand (chapter 5)
+    against each backend's automatic differentiation.
 
     Parameters
     ----------
@@ -250,6 +254,8 @@ def value_and_grad(model, loss_fn: Callable, x, y) -> tuple[float, list[np.ndarr
         ``keras.losses.Loss`` instance).
     x, y : array_like
         One batch of inputs and targets.
+    include_regularization : bool, default True
+        Add the regularisation losses the layers report (``model.losses``).
 
     Returns
     -------
@@ -263,12 +269,20 @@ def value_and_grad(model, loss_fn: Callable, x, y) -> tuple[float, list[np.ndarr
         raise ValueError("model must be built before taking gradients (call it on a batch)")
     x = ops.convert_to_tensor(x)
     y = ops.convert_to_tensor(y)
+
+    def total(y_pred, penalties):
+        loss = loss_fn(y, y_pred)
+        if include_regularization and penalties:
+            loss = loss + ops.sum(ops.stack([ops.cast(p, loss.dtype) for p in penalties]))
+        return loss
+
     name = active_backend()
     if name == "tensorflow":
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
+            y_pred = model(x, training=True)
+            loss = total(y_pred, model.losses)
         grads = tape.gradient(loss, model.trainable_variables)
     elif name == "jax":
         import jax
@@ -277,15 +291,19 @@ def value_and_grad(model, loss_fn: Callable, x, y) -> tuple[float, list[np.ndarr
         non_trainable = [v.value for v in model.non_trainable_variables]
 
         def loss_of(trainable):
-            # jax.grad needs a pure function of the weights: stateless_call, not model(x).
-            y_pred, _ = model.stateless_call(trainable, non_trainable, x, training=True)
-            return loss_fn(y, y_pred)
+            # jax.grad needs a pure function of the weights: stateless_call, not model(x),
+            # and the penalties come back from it rather than from model.losses.
+            y_pred, _, penalties = model.stateless_call(
+                trainable, non_trainable, x, training=True, return_losses=True
+            )
+            return total(y_pred, penalties)
 
         loss, grads = jax.value_and_grad(loss_of)(trainable)
     else:
         for v in model.trainable_variables:
             v.value.grad = None  # .backward() accumulates; start from zero
-        loss = loss_fn(y, model(x, training=True))
+        y_pred = model(x, training=True)
+        loss = total(y_pred, model.losses)
         loss.backward()
         grads = [v.value.grad for v in model.trainable_variables]
         loss = loss.detach()

@@ -116,3 +116,26 @@ def test_list_devices_has_a_cpu_or_gpu(backend):
     assert devices and {"kind", "name", "memory"} <= set(devices[0])
     assert any(d["kind"] in ("CPU", "GPU") for d in devices)
     assert mlf_backend.active_backend() == backend
+
+
+@pytest.mark.parametrize("include", [True, False])
+def test_value_and_grad_includes_regularisation_like_fit(include):
+    import keras
+
+    l2 = 0.1
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(4, activation="tanh", kernel_regularizer=keras.regularizers.L2(l2)),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.set_weights([W1, B1, W2, B2])
+    loss, grads = mlf_backend.value_and_grad(
+        model, keras.losses.MeanSquaredError(), X, Y, include_regularization=include
+    )
+    ref_loss, ref_grads = numpy_loss_and_grads()
+    penalty = l2 * np.sum(W1.astype(np.float64) ** 2) if include else 0.0
+    np.testing.assert_allclose(loss, ref_loss + penalty, rtol=1e-5)
+    expected_w1 = ref_grads[0] + (2 * l2 * W1 if include else 0.0)
+    np.testing.assert_allclose(grads[0], expected_w1, rtol=1e-5, atol=1e-6)
