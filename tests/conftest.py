@@ -61,7 +61,7 @@ def _seed(request):
     import numpy as np
 
     np.random.seed(0)  # noqa: NPY002
-    if "keras" in request.keywords:
+    if request.node.get_closest_marker("keras") is not None:
         from mlfoundations.backend import seed_everything
 
         seed_everything(0)

@@ -84,6 +84,7 @@ def test_missing_backend_names_the_extra(monkeypatch, capsys):
 
 
 def test_use_backend_errors(monkeypatch):
+    monkeypatch.delitem(sys.modules, "keras", raising=False)  # as in a fresh process
     with pytest.raises(ValueError, match="expected one of: tensorflow, jax, torch"):
         backend.use_backend("mxnet")
     monkeypatch.setattr(backend, "is_installed", lambda name: False)
