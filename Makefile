@@ -38,7 +38,7 @@ run: venv
 	$(MAKE) --no-print-directory docs
 	@echo
 	@echo "Results: runs/$(BACKEND)/<chapter>/ (figures, results.json, output.txt)"
-	@echo "Site:    site/index.html (make serve to browse it at http://127.0.0.1:8000)"
+	@echo "Site:    site/index.html (make serve to browse it at http://127.0.0.1:8000/mlfoundations/)"
 
 lint: venv
 	$(BIN)/ruff check .
@@ -64,7 +64,7 @@ docs: venv assets
 	KERAS_BACKEND=$(BACKEND) $(BIN)/mkdocs build --strict
 
 serve: venv assets
-	KERAS_BACKEND=$(BACKEND) $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	KERAS_BACKEND=$(BACKEND) $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --watch chapters --watch mlfoundations
 
 bench: venv
 	@for f in benchmarks/*.py; do for b in $(BACKENDS); do \
