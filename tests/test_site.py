@@ -103,6 +103,24 @@ def test_api_reference_covers_public_modules(built_site):
         assert page.exists(), f"no API page for {name}"
     html = (built_site / "api/mlfoundations.backend/index.html").read_text(encoding="utf-8")
     assert "value_and_grad" in html and "use_backend" in html
+    # numpydoc's reST roles and math blocks are rendered, not shown raw, in the prose
+    for page in (built_site / "api").rglob("index.html"):
+        prose = re.findall(r"<p>.*?</p>", page.read_text(encoding="utf-8"), flags=re.S)
+        raw = [p for p in prose if ":func:`" in p or ":class:`" in p or ".. math::" in p]
+        assert not raw, f"{page.parent.name}: {raw[:2]}"
+    logistic = (built_site / "api/mlfoundations.reference.logistic/index.html").read_text()
+    assert logistic.count('class="arithmatex"') >= 2
+
+
+def test_griffe_extension_rewrites_rst():
+    sys.path.insert(0, str(ROOT / "mkdocs_hooks"))
+    try:
+        from griffe_rst import to_markdown
+    finally:
+        sys.path.pop(0)
+    text = "See :func:`~a.b.fit` and :class:`Split`.\n\n.. math::\n\n    x = 1\n\nAfter."
+    assert to_markdown(text) == "See `fit` and `Split`.\n\n$$\nx = 1\n$$\n\nAfter."
+    assert to_markdown(".. math::  C = 1") == "$$\nC = 1\n$$\n"
 
 
 def _throwaway_build(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
