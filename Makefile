@@ -67,8 +67,7 @@ serve: venv assets
 	KERAS_BACKEND=$(BACKEND) $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --watch chapters --watch mlfoundations
 
 bench: venv
-	@for f in benchmarks/*.py; do for b in $(BACKENDS); do \
-	  echo "=== $$f on $$b"; KERAS_BACKEND=$$b $(BIN)/python $$f || exit 1; done; done
+	$(BIN)/mlf bench --backend all
 
 constraints: venv
 	{ head -2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.new && mv constraints.new constraints.txt

@@ -6,6 +6,7 @@
     mlf list                       the chapters with one-line descriptions
     mlf run 1 --backend jax        run chapter 1 on JAX (full mode)
     mlf run all --quick            every chapter, quick mode, default backend
+    mlf bench --backend all        every benchmark in benchmarks/ on each backend
 
 ``mlf run`` starts each chapter in its own process (the backend is fixed when Keras is
 imported), streams its output, keeps a copy in ``<out>/<backend>/<chapter>/output.txt``
@@ -161,6 +162,48 @@ def _cmd_run(args) -> int:
     return 0 if all(r["status"] == "ok" for r in rows) else 1
 
 
+def _benchmarks_dir() -> Path:
+    return _chapter.chapters_dir().parent / "benchmarks"
+
+
+def _cmd_bench(args) -> int:
+    names = (
+        list(_backend.BACKENDS)
+        if args.backend == "all"
+        else [args.backend or _backend.active_backend()]
+    )
+    names = [_check_backend(name) for name in names]
+    scripts = sorted(_benchmarks_dir().glob("[!_]*.py"))
+    if args.name:
+        scripts = [s for s in scripts if s.stem == args.name]
+        if not scripts:
+            valid = ", ".join(s.stem for s in sorted(_benchmarks_dir().glob("[!_]*.py")))
+            raise UsageError(f"unknown benchmark {args.name!r}; expected one of: {valid}")
+    if not scripts:
+        raise UsageError(f"no benchmarks found in {_benchmarks_dir()}")
+    rows = []
+    for script in scripts:
+        for name in names:
+            print(f"\n=== {script.stem} [{name}]", flush=True)
+            env = dict(os.environ, KERAS_BACKEND=name, PYTHONUNBUFFERED="1")
+            start = time.perf_counter()
+            code = subprocess.call([sys.executable, str(script)], env=env)
+            rows.append(
+                {
+                    "benchmark": script.stem,
+                    "backend": name,
+                    "status": "ok" if code == 0 else f"failed ({code})",
+                    "seconds": round(time.perf_counter() - start, 1),
+                }
+            )
+    from .report import format_table
+
+    print()
+    print(format_table(rows, floatfmt=".1f"))
+    print(f"\nResult tables are in {_benchmarks_dir() / 'results'}/")
+    return 0 if all(r["status"] == "ok" for r in rows) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlf",
@@ -179,13 +222,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true", help="small sizes: < 1 min per chapter")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--out", default="runs", help="output root (default: runs)")
+    bench = sub.add_parser("bench", help="run the benchmarks (measurements, not tests)")
+    bench.add_argument("name", nargs="?", help="one benchmark (file name without .py)")
+    bench.add_argument("--backend", help="a backend, or 'all' (default: KERAS_BACKEND)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"info": _cmd_info, "list": _cmd_list, "run": _cmd_run}
+    commands = {"info": _cmd_info, "list": _cmd_list, "run": _cmd_run, "bench": _cmd_bench}
     try:
         return commands[args.command](args)
     except UsageError as exc:

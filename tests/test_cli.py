@@ -51,6 +51,8 @@ def test_info_reports_versions_backend_and_devices():
         (["run", "99", "--backend", "jax"], "unknown chapter '99'"),
         (["run", "one"], "unknown chapter 'one'"),
         (["run", "1", "--backend", "jax", "--seed", "-1"], "--seed must be >= 0"),
+        (["bench", "nope", "--backend", "jax"], "unknown benchmark 'nope'; expected one of"),
+        (["bench", "--backend", "theano"], "unknown backend 'theano'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, message):
