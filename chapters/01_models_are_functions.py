@@ -210,7 +210,7 @@ run.table(
             "logit": z,
             "softmax (NumPy)": p,
             f"softmax (Keras, {run.backend})": pk,
-            "seed text": s,
+            "the primer says": s,
         }
         for c, z, p, pk, s in zip(
             ["cat", "dog", "car"], logits, p_ref, p_keras, [0.89, 0.10, 0.01], strict=True
@@ -221,7 +221,7 @@ run.table(
 run.record(cat_dog_car=p_ref.round(4))
 
 # %% [markdown]
-# !!! warning "The seed's numbers are rounded the wrong way"
+# !!! warning "The primer's numbers are rounded the wrong way"
 #     The exact probabilities are 0.888, 0.109 and 0.004. Rounded to two decimals that is
 #     0.89 / 0.11 / 0.00, not 0.89 / 0.10 / 0.01: the source nudged dog and car so the row
 #     would still add up to one. A 0.4 % chance is not a 1 % chance; with 50,000 tokens in a
