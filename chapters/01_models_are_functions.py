@@ -223,9 +223,11 @@ run.record(cat_dog_car=p_ref.round(4))
 # %% [markdown]
 # !!! warning "The primer's numbers are rounded the wrong way"
 #     The exact probabilities are 0.888, 0.109 and 0.004. Rounded to two decimals that is
-#     0.89 / 0.11 / 0.00, not 0.89 / 0.10 / 0.01: the source nudged dog and car so the row
-#     would still add up to one. A 0.4 % chance is not a 1 % chance; with 50,000 tokens in a
-#     vocabulary, that difference in the tail is what sampling settings fight over.
+#     0.89 / 0.11 / 0.00, so the primer's 0.10 and 0.01 are not roundings of anything this
+#     softmax produces. The error sits in the tail, where it matters most: the primer makes
+#     "car" almost three times as likely as it is (1 % instead of 0.36 %). With tens of
+#     thousands of tokens in a vocabulary, how much probability the tail gets is exactly
+#     what sampling settings such as temperature and top-p control.
 #
 # Temperature moves the whole distribution. As $T \to 0$ it collapses onto the largest
 # logit (the *argmax*, i.e. greedy decoding); as $T \to \infty$ it approaches uniform.
