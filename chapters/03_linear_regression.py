@@ -146,10 +146,11 @@ run.table(batch_rows, title=f"Excess loss after {epochs_b} epochs (lr 0.02)")
 # $$\text{gradient descent converges} \iff \eta < \frac{2}{\lambda_{\max}(H)} .$$
 #
 # Between $1/\lambda_{\max}$ and $2/\lambda_{\max}$ it converges while zig-zagging across
-# the valley; above $2/\lambda_{\max}$ the zig-zag grows by $|1 - \eta\lambda_{\max}|$ every
-# step. We test this on the setup of a seed text, which claims that plain SGD with
-# learning rate 0.1 on a linear model with $x \sim \mathcal{N}(0, I_{10})$, 100 examples
-# and $y \sim \mathcal N(0, 1)$ "diverges to inf" after 50 steps.
+# the valley; above $2/\lambda_{\max}$ the zig-zag grows by a factor
+# $|1 - \eta\lambda_{\max}| > 1$ every step. We test this on the setup of a seed text,
+# which claims that plain SGD with learning rate 0.1 on a linear model with
+# $x \sim \mathcal{N}(0, I_{10})$, 100 examples and $y \sim \mathcal N(0, 1)$ "diverges
+# to inf" after 50 steps.
 
 # %%
 rng = np.random.default_rng(run.seed)
@@ -179,7 +180,7 @@ lr_rows = [
     }
     for name, res in sweep.items()
 ]
-run.table(lr_rows, title=f"Full-batch GD on the seed's setup (optimum J* = {J_s:.4f})")
+run.table(lr_rows, title=f"Full-batch GD on the seed's setup (minimum J = {J_s:.4f})")
 
 # the prediction, checked: just below the bound converges, just above diverges
 assert not sweep["0.95 × bound"].diverged
@@ -203,9 +204,10 @@ ax.legend(fontsize=8)
 run.figure(fig, "learning_rate_sweep")
 
 # %% [markdown]
-# Measured, not asserted: the bound here is about 0.55, so the seed's learning rate of
-# 0.1 is **five times below it** and converges smoothly. Its loss falls from about 1 to the
-# optimum; nothing diverges, let alone to infinity. Just above the bound the run does blow
+# Measured, not asserted: the bound printed above is about 0.55, so the seed's learning
+# rate of 0.1 is **more than five times below it** and converges smoothly. After 50 steps
+# its loss already equals the optimum to the digits shown; nothing diverges, let alone
+# to infinity. Just above the bound the run does blow
 # up, as predicted, and just below it converges. The same run in Keras (plain `SGD(0.1)`,
 # `"mse"`, as the seed's PyTorch code does) agrees:
 
@@ -221,9 +223,10 @@ np.testing.assert_allclose(seed_keras.history[-1], seed_numpy.history[50], rtol=
 # The other half of the folklore, "too small a learning rate may get stuck in a bad local
 # minimum", does not apply here either: $H$ is positive definite ($\lambda_{\min} > 0$
 # above), so $J$ is strictly convex with exactly one minimum. A tiny rate is not stuck, it
-# is *slow*: the error along each eigendirection shrinks by $1 - \eta\lambda$ per step,
-# so reaching a fixed accuracy takes about $1/(\eta\lambda_{\min})$ steps. At $\eta =
-# 10^{-4}$ that is tens of thousands of steps; the curve above has barely started.
+# is *slow*: the error along each eigendirection shrinks by a factor $1 - \eta\lambda$
+# per step, so every factor of $e$ of progress along the flattest direction takes about
+# $1/(\eta\lambda_{\min})$ steps. At $\eta = 10^{-4}$ that is over ten thousand steps per
+# factor of $e$; the curve above has barely started.
 #
 # ## The path on the loss surface
 #
@@ -291,17 +294,17 @@ run.table(
         {
             "fit": "NumPy proximal GD",
             "exact zeros": int(np.sum(lasso_np.w == 0)),
-            "max |w − sklearn|": lasso_diff,
+            "max abs(w − sklearn)": lasso_diff,
         },
         {
             "fit": "scikit-learn Lasso",
             "exact zeros": int(np.sum(lasso_sk.coef_ == 0)),
-            "max |w − sklearn|": 0.0,
+            "max abs(w − sklearn)": 0.0,
         },
         {
             "fit": f"Keras L1 subgradient ({run.backend})",
             "exact zeros": int(np.sum(lasso_kr.w == 0)),
-            "max |w − sklearn|": float(np.abs(lasso_kr.w - lasso_sk.coef_).max()),
+            "max abs(w − sklearn)": float(np.abs(lasso_kr.w - lasso_sk.coef_).max()),
         },
     ],  # fmt: skip
     title=f"Lasso on diabetes, λ₁ = {l1_demo} (scikit-learn alpha = {ref.lasso_alpha(l1_demo)})",
@@ -361,12 +364,19 @@ print(
 # they are the same least-squares solution. The flexible models do not beat a linear
 # model on data that is linear plus noise.
 #
+# Mapped back to raw units, the coefficients are close to the formula that made the data,
+# but not equal to it, and the bedrooms coefficient is the furthest off. That is no fault
+# of the fit: square footage is built from the number of bedrooms, so the two features
+# are strongly correlated and the data cannot tell their effects apart precisely. A
+# correlated pair makes individual coefficients noisy even when predictions are good.
+#
 # ## What to take away
 #
 # - Linear least squares has a closed form; compute it with a least-squares solver
 #   (QR/SVD), never with an explicit inverse.
-# - Gradient descent, by hand or in Keras, reaches the same coefficients; batch size
-#   trades exact steps for cheap noisy ones that hover above the optimum at a constant rate.
+# - Gradient descent, by hand or in Keras, reaches the same coefficients. Smaller batches
+#   trade exact steps for cheap noisy ones which, at a constant learning rate, hover above
+#   the optimum instead of settling.
 # - For the MSE the learning rate has a hard, computable limit, $\eta < 2/\lambda_{\max}(H)$.
 #   The seed's "lr 0.1 diverges to inf" is false for its own setup (the limit is ≈ 0.55),
 #   and "too small a rate gets stuck in local minima" is false for any linear regression:
