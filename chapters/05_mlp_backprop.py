@@ -9,23 +9,30 @@
 # need a curved boundary. A *multilayer perceptron* (MLP) composes simple units: each
 # hidden layer computes an affine map and bends it with an activation function $f$,
 #
-# $$h_0 = x,\qquad h_\ell = f(h_{\ell-1} W_\ell + b_\ell)\ \ (\ell = 1..L-1),\qquad
+# $$h_0 = x,\qquad h_\ell = f(h_{\ell-1} W_\ell + b_\ell)\ \ (\ell = 1, \dots, L-1),\qquad
 # z = h_{L-1} W_L + b_L,$$
 #
-# and the last layer's output $z$ feeds a loss (softmax cross-entropy on logits for
-# classes, squared error for values). Training needs $\partial L/\partial W_\ell$ for
-# every layer, and **backpropagation** gets all of them in one backward sweep. Write
-# $a_\ell = h_{\ell-1} W_\ell + b_\ell$ for the pre-activation. Then, from the top,
+# and the last layer's output $z$ feeds a loss $\mathcal L$ (softmax cross-entropy on
+# logits for classes, squared error for values), averaged over a batch of $B$ examples.
+# Training needs $\partial \mathcal L/\partial W_\ell$ for every layer, and
+# **backpropagation** gets all of them in one backward sweep. Write
+# $a_\ell = h_{\ell-1} W_\ell + b_\ell$ for the pre-activation (so $a_L = z$). Then, from
+# the top,
 #
-# $$\frac{\partial L}{\partial z} = \frac{\operatorname{softmax}(z) - \operatorname{onehot}(y)}{B},
+# $$\frac{\partial \mathcal L}{\partial z}
+#   = \frac{\operatorname{softmax}(z) - \operatorname{onehot}(y)}{B},
 # \qquad
-# \frac{\partial L}{\partial a_\ell} = \frac{\partial L}{\partial h_\ell} \odot f'(a_\ell),$$
+# \frac{\partial \mathcal L}{\partial a_\ell}
+#   = \frac{\partial \mathcal L}{\partial h_\ell} \odot f'(a_\ell),$$
 #
-# $$\frac{\partial L}{\partial W_\ell} = h_{\ell-1}^{\top} \frac{\partial L}{\partial a_\ell},
+# $$\frac{\partial \mathcal L}{\partial W_\ell}
+#   = h_{\ell-1}^{\top} \frac{\partial \mathcal L}{\partial a_\ell},
 # \qquad
-# \frac{\partial L}{\partial b_\ell} = \sum_{\text{rows}} \frac{\partial L}{\partial a_\ell},
+# \frac{\partial \mathcal L}{\partial b_\ell}
+#   = \sum_{\text{rows}} \frac{\partial \mathcal L}{\partial a_\ell},
 # \qquad
-# \frac{\partial L}{\partial h_{\ell-1}} = \frac{\partial L}{\partial a_\ell} W_\ell^{\top}.$$
+# \frac{\partial \mathcal L}{\partial h_{\ell-1}}
+#   = \frac{\partial \mathcal L}{\partial a_\ell} W_\ell^{\top}.$$
 #
 # Each layer only needs what it saw in the forward pass ($h_{\ell-1}$ and $a_\ell$) and the
 # gradient arriving from above: the chain rule, one layer at a time, from the loss back to
@@ -52,9 +59,12 @@ from mlfoundations.testing import numerical_gradient, relative_error
 # ## The NumPy network, layer by layer
 #
 # `mlfoundations.reference.mlp` writes each layer as a pair of methods. `forward` keeps
-# what `backward` will need; `backward` receives $\partial L/\partial(\text{output})$,
-# stores the parameter gradients and returns $\partial L/\partial(\text{input})$. Here is
-# the whole affine layer, straight from the package:
+# what `backward` will need; `backward` receives $\partial \mathcal L/\partial(\text{output})$,
+# stores the parameter gradients and returns $\partial \mathcal L/\partial(\text{input})$.
+# Here is the whole affine layer, straight from the package, and the activation's
+# backward step. In the code `z` names a pre-activation (the $a_\ell$ above), `dz` the
+# gradient arriving at it, and `da` the gradient arriving at an activation's output
+# $h_\ell$:
 
 # %%
 print(inspect.getsource(ref.Dense.forward))
@@ -67,9 +77,10 @@ print(inspect.getsource(ref.Activation.backward))
 # A hand-written backward pass is easy to get subtly wrong, so we check it two ways.
 #
 # 1. **Finite differences**, in float64: nudge one parameter by $\pm\varepsilon$ and
-#    measure $(L(\theta+\varepsilon) - L(\theta-\varepsilon)) / 2\varepsilon$. The error of
-#    this estimate is $O(\varepsilon^2)$, so with $\varepsilon = 10^{-5}$ the relative
-#    error of a correct gradient is far below $10^{-6}$.
+#    measure
+#    $\big(\mathcal L(\theta+\varepsilon) - \mathcal L(\theta-\varepsilon)\big) / (2\varepsilon)$.
+#    The error of this estimate is $O(\varepsilon^2)$, so with $\varepsilon = 10^{-5}$ a
+#    correct gradient agrees to better than $10^{-6}$ relative error in every entry.
 # 2. **Automatic differentiation** of the *Keras* MLP with the same weights, on the active
 #    backend, in float32.
 
@@ -113,15 +124,17 @@ for activation in ["relu", "tanh", "gelu", "silu"]:
             "activation": activation,
             "loss (Keras)": k_loss,
             "loss (NumPy)": r_loss,
-            "max |grad diff|": diff,
+            "max abs grad diff": diff,
         }
     )
 run.table(rows, floatfmt=".3g", title=f"NumPy backprop vs {run.backend} autodiff (float32)")
-run.record(max_grad_diff_vs_autodiff=max(r["max |grad diff|"] for r in rows))
+run.record(max_grad_diff_vs_autodiff=max(r["max abs grad diff"] for r in rows))
 
 # %% [markdown]
-# Both checks pass: the NumPy gradients agree with finite differences to about $10^{-9}$
-# relative error and with the backend's autodiff to float32 rounding (the test suite runs
+# Both checks pass: the NumPy gradients agree with finite differences to below $10^{-6}$
+# relative error in every entry (the worst entries are the smallest gradients, where the
+# rounding error of the difference weighs most) and with the backend's autodiff to float32
+# rounding (the test suite runs
 # the same comparison on all three backends, and in float64 where the backend allows).
 
 # %% [markdown]
@@ -235,9 +248,9 @@ print(f"12 networks trained in {time.perf_counter() - start:.1f} s")
 run.record(width_depth=grid_rows)
 
 # %% [markdown]
-# Two units draw at most two bends, enough for moons to be mostly right but not circles or
-# spirals; a few dozen units per layer fit all three. Spirals, where each class winds
-# around the others, is the one that keeps rewarding the extra layer.
+# Two ReLU units give a boundary with at most two bends: enough to get moons mostly right,
+# not circles or spirals. Eight units in one layer already fit all three, or nearly; on
+# 2-D problems this small, the deeper and wider networks add little beyond that.
 
 # %% [markdown]
 # ## Universal approximation, honestly
@@ -295,11 +308,12 @@ run.record(universal_approximation=ua_rows)
 
 # %% [markdown]
 # More units help a lot at first: one unit can only draw a single S-curve, and four to
-# eight already trace the bumps, cutting the error by an order of magnitude. Beyond that the
-# gains become small and uneven (a wider layer can even end worse than a narrower one): the
-# remaining error is set by the optimiser's budget (a fixed number of Adam steps) and by the
-# 64 training points, not by the width. The theorem promises that good weights exist;
-# training has to find them, and more units do not find them for free.
+# eight already trace the bumps, cutting the error by at least an order of magnitude.
+# Beyond that the error no longer falls steadily with width, and a wider layer can end
+# worse than a narrower one. The grid error tracks the training error, so the 64 training
+# points are not what limits it; the optimisation is (a fixed budget of Adam steps from
+# one random start). The theorem promises that good weights exist; training has to find
+# them, and more units do not find them for free.
 
 # %% [markdown]
 # ## Against scikit-learn's `MLPClassifier`
@@ -378,11 +392,13 @@ run.table(comparison, floatfmt=".3f", title="Test accuracy beside the chapter-2 
 run.record(comparison=comparison)
 
 # %% [markdown]
-# The three MLPs land within a couple of points of each other and of scikit-learn's MLP and
-# RBF SVM on both datasets, and above the linear model on moons. The quick run trains for
-# only 20 epochs and can trail by a few points on moons; full mode (150 epochs) is the
-# real comparison. A hand-written MLP is not a worse MLP: the same architecture, loss and
-# optimiser give the same result whichever code computes them.
+# In full mode (150 epochs) the three MLPs land within a couple of points of each other
+# and of scikit-learn's MLP and RBF SVM on both datasets, and above the linear model on
+# moons. The quick run trains for only 20 epochs, and there our two can trail by several
+# points on moons (its test part has 100 points, so a point is one example). A
+# hand-written MLP is not a worse MLP: the same architecture, loss and optimiser give
+# results of the same quality whichever code computes them. (They are not identical:
+# Keras and NumPy start from different random weights and shuffle differently.)
 #
 # ## What to take away
 #
@@ -393,8 +409,8 @@ run.record(comparison=comparison)
 #   (float64) and against autodiff (float32); both agree here.
 # - Width adds bends to the decision boundary, depth composes them; the universal
 #   approximation theorem promises that enough units *can* fit a function, and the
-#   measurement shows the returns flattening once the optimiser and data are the limit.
-# - Our MLP, Keras' and scikit-learn's reach the same accuracy on the same data.
+#   measurement shows the returns flattening once the optimisation is the limit.
+# - Our MLP, Keras' and scikit-learn's reach about the same accuracy on the same data.
 
 # %%
 run.finish()
