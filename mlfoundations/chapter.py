@@ -198,13 +198,14 @@ class ChapterRun:
 
         On a page it is displayed as a real table; in a terminal it is printed aligned.
         """
-        from .report import format_table
+        from .report import escape_markdown, format_table
 
         markdown = format_table(rows, floatfmt=floatfmt, style="markdown")
         if _in_notebook():
             from IPython.display import Markdown, display
 
-            display(Markdown((f"**{title}**\n\n" if title else "") + markdown))
+            heading = f"**{escape_markdown(title)}**\n\n" if title else ""
+            display(Markdown(heading + markdown))
         else:
             if title:
                 print(title)

@@ -15,6 +15,17 @@ def _cell(value, floatfmt: str) -> str:
     return str(value)
 
 
+def _escape_pipes(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape the characters that change meaning in inline Markdown (``* _ | ` [ ]``)."""
+    for char in "\\*_|`[]":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def format_table(rows: list[dict], *, floatfmt: str = ".4g", style: str = "plain") -> str:
     """Format a list of dicts as a table.
 
@@ -31,16 +42,20 @@ def format_table(rows: list[dict], *, floatfmt: str = ".4g", style: str = "plain
         raise ValueError(f"unknown style {style!r}; expected one of: 'plain', 'markdown'")
     if not rows:
         raise ValueError("rows must contain at least one row")
-    headers = list(rows[0].keys())
-    cells = [[_cell(row.get(h), floatfmt) for h in headers] for row in rows]
+    keys = list(rows[0].keys())
     numeric = [
         all(
-            isinstance(row.get(h), numbers.Number) and not isinstance(row.get(h), bool)
+            isinstance(row.get(k), numbers.Number) and not isinstance(row.get(k), bool)
             for row in rows
-            if row.get(h) is not None
+            if row.get(k) is not None
         )
-        for h in headers
+        for k in keys
     ]
+    headers = [str(k) for k in keys]
+    cells = [[_cell(row.get(k), floatfmt) for k in keys] for row in rows]
+    if style == "markdown":  # a bare "|" (as in "max |Δp|") would split a column
+        headers = [_escape_pipes(h) for h in headers]
+        cells = [[_escape_pipes(c) for c in row] for row in cells]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
 
     def line(values):

@@ -55,3 +55,13 @@ def test_format_table():
         format_table(rows, style="html")
     with pytest.raises(ValueError, match="at least one row"):
         format_table([])
+
+
+def test_markdown_table_escapes_pipes_and_titles_escape_emphasis():
+    from mlfoundations.report import escape_markdown
+
+    md = format_table([{"max |Δp|": 0.1, "name": "a|b"}], style="markdown").splitlines()
+    assert md[0] == "| max \\|Δp\\| | name |"
+    assert md[1] == "| ---------: | ---- |"  # numbers right-aligned, text left
+    assert md[2] == "|        0.1 | a\\|b |"
+    assert escape_markdown("optimum J* = 1") == "optimum J\\* = 1"
