@@ -71,6 +71,8 @@ def test_every_chapter_is_a_page_that_names_its_backend(built_site):
         assert "Executed when this site was built" in html
         assert f"<strong>{backend}</strong> backend" in html
         assert "Traceback" not in html, f"{info.stem} published a traceback"
+        # a Markdown table that failed to parse shows up as a paragraph of pipes
+        assert not re.search(r"<p>\s*\|[^<]*\|", html), f"{info.stem} has a broken table"
 
 
 def test_no_external_scripts_or_stylesheets(built_site):
