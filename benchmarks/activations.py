@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from keras import ops  # noqa: E402
 from mlfoundations.backend import active_backend, vjp  # noqa: E402
 from mlfoundations.reference import activations as R  # noqa: E402
 from mlfoundations.report import format_table  # noqa: E402
+from mlfoundations.timing import best_seconds  # noqa: E402
 
 NAMES = ["relu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh"]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -49,16 +49,6 @@ BUILTIN = {
     "sigmoid": keras.activations.sigmoid,
     "tanh": keras.activations.tanh,
 }
-
-
-def best_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up: first-call tracing and allocation
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(n: int, repeats: int) -> list[dict]:

@@ -21,7 +21,6 @@ from mlfoundations import chapter
 
 run = chapter.setup("01_models_are_functions")
 
-import time
 
 import keras
 import numpy as np
@@ -30,6 +29,7 @@ from mlfoundations import data, models
 from mlfoundations.plotting import subplots
 from mlfoundations.reference import models as ref
 from mlfoundations.reference.activations import softmax
+from mlfoundations.timing import best_seconds
 
 # %% [markdown]
 # ## Parameters and hyperparameters
@@ -328,19 +328,9 @@ print(f"after 3 predict calls the weights are unchanged: {frozen}")
 print(f"after 1 training step, {changed} of {len(before)} weight tensors changed")
 
 
-def best_time(fn, repeats):
-    fn()  # warm-up: first calls trace/compile
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 repeats = run.size(10, 50)
-t_infer = best_time(lambda: mlp.predict_on_batch(x_batch), repeats)
-t_train = best_time(lambda: mlp.train_on_batch(x_batch, y_batch), repeats)
+t_infer = best_seconds(lambda: mlp.predict_on_batch(x_batch), repeats)
+t_train = best_seconds(lambda: mlp.train_on_batch(x_batch, y_batch), repeats)
 run.table(
     [
         {"step": "inference (forward)", "ms per batch of 256": 1e3 * t_infer, "ratio": 1.0},

@@ -65,3 +65,15 @@ def test_markdown_table_escapes_pipes_and_titles_escape_emphasis():
     assert md[1] == "| ---------: | ---- |"  # numbers right-aligned, text left
     assert md[2] == "|        0.1 | a\\|b |"
     assert escape_markdown("optimum J* = 1") == "optimum J\\* = 1"
+
+
+def test_best_seconds_keeps_the_fastest_run():
+    from mlfoundations.timing import best_seconds
+
+    calls = []
+    seconds = best_seconds(lambda: calls.append(1), repeats=3)
+    assert len(calls) == 4 and 0 <= seconds < 0.1  # one warm-up + three timed calls
+    with pytest.raises(ValueError, match="repeats"):
+        best_seconds(lambda: None, repeats=0)
+    with pytest.raises(TypeError, match="callable"):
+        best_seconds(42)
