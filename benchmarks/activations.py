@@ -35,9 +35,9 @@ import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
 from mlfoundations.backend import active_backend, vjp  # noqa: E402
+from mlfoundations.book.report import format_table  # noqa: E402
+from mlfoundations.book.timing import best_seconds  # noqa: E402
 from mlfoundations.reference import activations as R  # noqa: E402
-from mlfoundations.report import format_table  # noqa: E402
-from mlfoundations.timing import best_seconds  # noqa: E402
 
 NAMES = ["relu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh"]
 RESULTS = Path(__file__).resolve().parent / "results"

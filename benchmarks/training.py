@@ -69,11 +69,11 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from mlfoundations import data  # noqa: E402
 from mlfoundations.backend import active_backend, package_version  # noqa: E402
+from mlfoundations.book.report import format_table  # noqa: E402
 from mlfoundations.mlp import mlp as keras_mlp  # noqa: E402
 from mlfoundations.mlp import to_reference  # noqa: E402
 from mlfoundations.reference import logistic  # noqa: E402
 from mlfoundations.reference import mlp as ref_mlp  # noqa: E402
-from mlfoundations.report import format_table  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HIDDEN = 128

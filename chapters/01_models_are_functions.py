@@ -17,7 +17,7 @@
 # $\theta$ changes, and inference, when it is frozen.
 
 # %%
-from mlfoundations import chapter
+from mlfoundations.book import chapter
 
 run = chapter.setup("01_models_are_functions")
 
@@ -26,10 +26,10 @@ import keras
 import numpy as np
 
 from mlfoundations import data, models
-from mlfoundations.plotting import subplots
+from mlfoundations.book.plotting import subplots
+from mlfoundations.book.timing import best_seconds
 from mlfoundations.reference import models as ref
 from mlfoundations.reference.activations import softmax
-from mlfoundations.timing import best_seconds
 
 # %% [markdown]
 # ## Parameters and hyperparameters

@@ -19,7 +19,7 @@
 # k-nearest neighbours, naive Bayes, support vector machines and trees claim.
 
 # %%
-from mlfoundations import chapter
+from mlfoundations.book import chapter
 
 run = chapter.setup("02_classical_baselines")
 
@@ -34,7 +34,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 
 from mlfoundations import baselines, data
-from mlfoundations.plotting import subplots
+from mlfoundations.book.plotting import subplots
 from mlfoundations.reference import baselines as ref
 from mlfoundations.reference import trees
 

@@ -11,7 +11,7 @@
 # gradient descent is doing, and where it goes wrong, against a known right answer.
 
 # %%
-from mlfoundations import chapter
+from mlfoundations.book import chapter
 
 run = chapter.setup("03_linear_regression")
 import keras  # noqa: E402  (after setup(): it has chosen the backend)
@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import Lasso, LinearRegression  # noqa: E402
 
 from mlfoundations import baselines, data, linear  # noqa: E402
-from mlfoundations.plotting import subplots  # noqa: E402
+from mlfoundations.book.plotting import subplots  # noqa: E402
 from mlfoundations.reference import linear as ref  # noqa: E402
 
 print("Keras backend:", keras.backend.backend())

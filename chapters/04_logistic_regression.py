@@ -12,7 +12,7 @@
 # Keras and scikit-learn to land on the same coefficients. They do, to 1e-3 or better.
 
 # %%
-from mlfoundations import chapter
+from mlfoundations.book import chapter
 
 run = chapter.setup("04_logistic_regression")
 import keras  # noqa: E402  (after setup(): it has chosen the backend)
@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from mlfoundations import backend, baselines, data, logistic  # noqa: E402
-from mlfoundations.plotting import subplots  # noqa: E402
+from mlfoundations.book.plotting import subplots  # noqa: E402
 from mlfoundations.reference import logistic as ref  # noqa: E402
 from mlfoundations.testing import numerical_gradient, relative_error  # noqa: E402
 

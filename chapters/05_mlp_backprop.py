@@ -39,7 +39,7 @@
 # the input. That is all "blame assignment" means.
 
 # %%
-from mlfoundations import chapter
+from mlfoundations.book import chapter
 
 run = chapter.setup("05_mlp_backprop")
 import inspect
@@ -50,8 +50,8 @@ import numpy as np
 
 from mlfoundations import baselines, data
 from mlfoundations.backend import value_and_grad
+from mlfoundations.book.plotting import subplots
 from mlfoundations.mlp import mlp, to_reference
-from mlfoundations.plotting import subplots
 from mlfoundations.reference import mlp as ref
 from mlfoundations.testing import numerical_gradient, relative_error
 

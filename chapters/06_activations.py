@@ -27,7 +27,7 @@
 # no matrix at all: $J^\top v = s \odot (v - \langle v, s\rangle)$.
 
 # %%
-from mlfoundations import chapter
+from mlfoundations.book import chapter
 
 run = chapter.setup("06_activations")
 from pathlib import Path
@@ -37,8 +37,8 @@ import numpy as np
 
 from mlfoundations import activations, data
 from mlfoundations.backend import value_and_grad, vjp
+from mlfoundations.book.plotting import subplots
 from mlfoundations.mlp import mlp, to_reference
-from mlfoundations.plotting import subplots
 from mlfoundations.reference import activations as ref
 from mlfoundations.reference import mlp as ref_mlp
 

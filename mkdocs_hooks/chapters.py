@@ -58,14 +58,14 @@ def _chapters_dir() -> Path:
 
 
 def _selected_chapters():
-    from mlfoundations.chapter import find_chapters
+    from mlfoundations.book.chapter import find_chapters
 
     pattern = os.environ.get("MLF_DOCS_CHAPTERS", "*")
     return [c for c in find_chapters(_chapters_dir()) if fnmatch.fnmatch(c.stem, pattern)]
 
 
 def _cache_key(path: Path, backend: str) -> str:
-    from mlfoundations.chapter import versions
+    from mlfoundations.book.chapter import versions
 
     digest = hashlib.sha256()
     digest.update(path.read_bytes())
@@ -142,7 +142,7 @@ def _execute(path: Path, backend: str, out_dir: Path):
 
 def _render(nb, stem: str, backend: str, seconds: float) -> tuple[str, dict[str, bytes], list]:
     """Markdown for the page, the figures it links to, and any stderr text."""
-    from mlfoundations.chapter import versions
+    from mlfoundations.book.chapter import versions
 
     parts: list[str] = []
     figures: dict[str, bytes] = {}

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import keras
 from keras import ops
 
-from .reference._checks import check_choice
+from .checks import check_choice
 
 _register = keras.saving.register_keras_serializable(package="mlfoundations")
 

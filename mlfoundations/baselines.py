@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .reference._checks import as_float_array, check_choice, check_same_length
+from .checks import as_float_array, check_choice, check_same_length
 
 CLASSIFICATION_MODELS = (
     "logistic_regression",
@@ -289,7 +289,7 @@ def format_table(rows: list[dict], *, style: str = "plain", floatfmt: str = ".4g
     Rows of different tasks may be mixed: the columns are the union of the rows' keys,
     and a metric a row does not have is left blank.
     """
-    from .report import format_table as _format
+    from .book.report import format_table as _format
 
     if not rows:
         raise ValueError("rows must contain at least one row")

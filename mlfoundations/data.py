@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .reference._checks import (
+from .checks import (
     as_float_array,
     check_choice,
     check_positive,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .reference._checks import check_positive, check_positive_int
+from .checks import check_positive, check_positive_int
 from .reference.linear import DescentResult, check_descent_args, check_regression_data
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_positive, check_positive_int
 from .linear import fit_steps
-from .reference._checks import check_positive, check_positive_int
 from .reference.linear import DescentResult, check_descent_args
 from .reference.logistic import check_binary_data, check_class_data
 

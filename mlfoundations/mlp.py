@@ -12,8 +12,8 @@ from __future__ import annotations
 import keras
 
 from . import activations
+from .checks import check_choice, check_positive_int
 from .reference import mlp as ref_mlp
-from .reference._checks import check_choice, check_positive_int
 
 HIDDEN_ACTIVATIONS = ("relu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "linear")
 """Names :func:`mlp` accepts for ``activation`` (``"linear"``: no activation)."""

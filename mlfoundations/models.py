@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from .reference._checks import check_positive, check_positive_int
+from .checks import check_positive, check_positive_int
 from .reference.models import TransformerConfig
 
 

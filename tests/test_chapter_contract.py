@@ -2,8 +2,8 @@
 
 import pytest
 
-from mlfoundations import chapter
-from mlfoundations.report import format_table
+from mlfoundations.book import chapter
+from mlfoundations.book.report import format_table
 
 
 def test_read_header(tmp_path):
@@ -58,7 +58,7 @@ def test_format_table():
 
 
 def test_markdown_table_escapes_pipes_and_titles_escape_emphasis():
-    from mlfoundations.report import escape_markdown
+    from mlfoundations.book.report import escape_markdown
 
     md = format_table([{"max |Δp|": 0.1, "name": "a|b"}], style="markdown").splitlines()
     assert md[0] == "| max \\|Δp\\| | name |"
@@ -68,7 +68,7 @@ def test_markdown_table_escapes_pipes_and_titles_escape_emphasis():
 
 
 def test_best_seconds_keeps_the_fastest_run():
-    from mlfoundations.timing import best_seconds
+    from mlfoundations.book.timing import best_seconds
 
     calls = []
     seconds = best_seconds(lambda: calls.append(1), repeats=3)

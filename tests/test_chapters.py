@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlfoundations.chapter import find_chapters
+from mlfoundations.book.chapter import find_chapters
 
 pytestmark = pytest.mark.keras
 
@@ -52,7 +52,7 @@ def test_chapter_1_through_mlf_run(backend, tmp_path):
         [
             sys.executable,
             "-m",
-            "mlfoundations.cli",
+            "mlfoundations.book.cli",
             "run",
             "1",
             "--quick",

@@ -6,13 +6,14 @@ import sys
 
 import pytest
 
-from mlfoundations import backend, cli
+from mlfoundations import backend
+from mlfoundations.book import cli
 
 
 def mlf(*args, env=None):
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "mlfoundations.cli", *args],
+        [sys.executable, "-m", "mlfoundations.book.cli", *args],
         capture_output=True,
         text=True,
         env=full_env,
@@ -21,7 +22,7 @@ def mlf(*args, env=None):
 
 
 def test_list_shows_every_chapter():
-    from mlfoundations.chapter import find_chapters
+    from mlfoundations.book.chapter import find_chapters
 
     result = mlf("list")
     assert result.returncode == 0

@@ -10,7 +10,8 @@ def test_import_is_fast_and_imports_no_backend():
     code = (
         "import sys, time\n"
         "t = time.perf_counter()\n"
-        "import mlfoundations, mlfoundations.backend, mlfoundations.chapter, mlfoundations.cli\n"
+        "import mlfoundations, mlfoundations.backend\n"
+        "import mlfoundations.book.chapter, mlfoundations.book.cli\n"
         "dt = time.perf_counter() - t\n"
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(dt, heavy)\n"
@@ -38,7 +39,7 @@ def test_reference_imports_no_keras():
 
 def test_console_script_is_installed():
     result = subprocess.run(
-        [sys.executable, "-m", "mlfoundations.cli", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "mlfoundations.book.cli", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0
     assert "info" in result.stdout and "run" in result.stdout and "list" in result.stdout

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlfoundations import plotting
+from mlfoundations.book import plotting
 
 
 def test_save_figure_writes_png_and_svg_atomically(tmp_path):

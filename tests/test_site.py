@@ -55,7 +55,7 @@ def built_site(tmp_path_factory) -> Path:
 
 
 def _chapters():
-    from mlfoundations.chapter import find_chapters
+    from mlfoundations.book.chapter import find_chapters
 
     return find_chapters(ROOT / "chapters")
 

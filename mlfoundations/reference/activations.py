@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.special import erfc
 
-from ._checks import as_float_array, check_choice, check_positive
+from ..checks import as_float_array, check_choice, check_positive
 
 SQRT_2 = float(np.sqrt(2.0))
 SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_positive, check_positive_int, check_same_length
+from ..checks import as_float_array, check_positive, check_positive_int, check_same_length
 
 
 def _labels(y, name: str = "y_train") -> np.ndarray:

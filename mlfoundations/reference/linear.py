@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import (
+from ..checks import (
     as_float_array,
     check_positive,
     check_positive_int,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (
+from ..checks import (
     as_float_array,
     check_binary_labels,
     check_positive,

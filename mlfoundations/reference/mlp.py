@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activations as act
-from ._checks import (
+from ..checks import (
     as_float_array,
     check_choice,
     check_positive,
     check_positive_int,
     check_same_length,
 )
+from . import activations as act
 
 LOSSES = ("softmax_cross_entropy", "sigmoid_cross_entropy", "mse")
 """Losses :class:`MLP` can train with; the cross-entropies take logits."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, check_choice, check_positive, check_positive_int
+from ..checks import as_float_array, check_choice, check_positive, check_positive_int
 from .activations import softmax
 
 

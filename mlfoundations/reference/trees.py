@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, check_choice, check_same_length
+from ..checks import as_float_array, check_choice, check_same_length
 
 CRITERIA = ("entropy", "gini")
 """Impurities :func:`impurity_decrease` and :func:`best_split` accept."""

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import backend as _backend
+from .. import backend as _backend
 from . import chapter as _chapter
 
 

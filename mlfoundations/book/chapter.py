@@ -3,7 +3,7 @@
 A chapter is a jupytext "percent" script: it runs standalone (``python chapters/01_...py``)
 and is also executed, cell by cell, to make its page of the book. Its first code cell is::
 
-    from mlfoundations import chapter
+    from mlfoundations.book import chapter
     run = chapter.setup("01_models_are_functions")
     import keras  # only now: setup() has chosen the backend
 
@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import backend as _backend
+from .. import backend as _backend
 
 CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
 
@@ -55,7 +55,7 @@ def chapters_dir() -> Path:
     env = os.environ.get("MLF_CHAPTERS_DIR")
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[1] / "chapters"
+    repo = Path(__file__).resolve().parents[2] / "chapters"
     return repo if repo.is_dir() else Path.cwd() / "chapters"
 
 
@@ -159,6 +159,7 @@ class ChapterRun:
     seed: int
     out: Path
     results: dict = field(default_factory=dict)
+    headlines: dict = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -178,6 +179,68 @@ class ChapterRun:
     def record(self, **values) -> None:
         """Add named results to ``results.json`` (NumPy scalars and arrays are converted)."""
         self.results.update({k: _jsonable(v) for k, v in values.items()})
+
+    def headline(
+        self,
+        name: str,
+        value,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        agree: float | None = None,
+        label: str | None = None,
+    ) -> bool:
+        """Declare one of the chapter's headline results, with the band it must fall in.
+
+        Headlines are the few scalars a reader cares about (a validation loss, an accuracy, a
+        largest difference from the reference). Each is recorded in ``results.json`` under
+        ``"headlines"`` with its band and whether it passed; the book shows them for every
+        backend at the top of the chapter's page, and the build fails on a value outside its
+        band or backends that disagree by more than ``agree``.
+
+        Parameters
+        ----------
+        name : str
+            Key of the headline (a Python identifier, e.g. ``"val_loss"``).
+        value : float
+            The measured value (a NumPy or Python scalar).
+        low, high : float, optional
+            Inclusive bounds of the band; at least one must be given.
+        agree : float, optional
+            Largest allowed spread (max - min) of this value across backends.
+        label : str, optional
+            How the page names it (default: ``name``).
+
+        Returns
+        -------
+        bool
+            Whether ``value`` is inside its band.
+        """
+        import math
+
+        if not name.isidentifier():
+            raise ValueError(f"name must be a Python identifier, got {name!r}")
+        if low is None and high is None:
+            raise ValueError(f"headline {name!r} needs a band: give low, high or both")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"headline {name!r}: low {low} is above high {high}")
+        if agree is not None and not agree >= 0:
+            raise ValueError(f"headline {name!r}: agree must be >= 0, got {agree}")
+        value = float(value)
+        ok = (
+            math.isfinite(value)
+            and (low is None or value >= low)
+            and (high is None or value <= high)
+        )
+        self.headlines[name] = {
+            "label": label or name,
+            "value": value if math.isfinite(value) else None,
+            "low": low,
+            "high": high,
+            "agree": agree,
+            "ok": ok,
+        }
+        return ok
 
     def figure(self, fig, name: str):
         """Save ``fig`` as ``<out>/<name>.png``; on a page, also display it. Returns the path."""
@@ -222,6 +285,7 @@ class ChapterRun:
             "seed": self.seed,
             "seconds": round(seconds, 2),
             "versions": versions(),
+            "headlines": self.headlines,
             "results": self.results,
         }
         path = self.out / "results.json"
@@ -239,7 +303,7 @@ def versions() -> dict[str, str | None]:
     import importlib.metadata as md
     import platform
 
-    from . import __version__
+    from .. import __version__
 
     def version(dist):
         try:

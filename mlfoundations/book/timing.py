@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from .reference._checks import check_positive_int
+from ..checks import check_positive_int
 
 
 def best_seconds(fn: Callable[[], object], repeats: int = 5, *, warmup: bool = True) -> float:
