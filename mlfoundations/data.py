@@ -324,6 +324,13 @@ def split(
     if task is None:
         task = "classification" if np.issubdtype(y_arr.dtype, np.integer) else "regression"
     check_choice(task, "task", ("classification", "regression"))
+    if task == "classification":
+        fractional = y_arr[np.asarray(y_arr, dtype=np.float64) % 1 != 0]
+        if fractional.size:  # casting would truncate 0.5 / 1.5 to 0 / 1 without a word
+            raise ValueError(
+                "y must hold whole-number class labels for task='classification', "
+                f"got {fractional[0]!r}"
+            )
     y_arr = y_arr.astype(np.int64 if task == "classification" else np.float64)
     rng = _rng(seed)
 

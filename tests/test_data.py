@@ -66,6 +66,10 @@ def test_generators_have_known_answers():
         (lambda: data.split(np.ones(5), np.ones(5)), "2-dimensional"),
         (lambda: data.split(np.ones((10, 2)), np.ones(10), test_size=1.5), "test_size"),
         (
+            lambda: data.split(np.ones((4, 1)), [0.5, 1.5, 0.5, 1.5], task="classification"),
+            "whole-number class labels.*0.5",
+        ),
+        (
             lambda: data.split(np.ones((10, 2)), np.ones(10), val_size=0.5, test_size=0.5),
             "must be < 1",
         ),
