@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
-from mlfoundations import backend, baselines, data, logistic  # noqa: E402
+from mlfoundations import backend, data, logistic, sklearn_baselines  # noqa: E402
 from mlfoundations.book.plotting import subplots  # noqa: E402
 from mlfoundations.reference import logistic as ref  # noqa: E402
 from mlfoundations.reference import losses  # noqa: E402
@@ -273,7 +273,7 @@ ours = [
 ]  # fmt: skip
 base = [
     {"model": row["model"], "accuracy": row["accuracy"], "f1_macro": row["f1_macro"]}
-    for row in baselines.baseline_table(cancer, seed=run.seed)
+    for row in sklearn_baselines.baseline_table(cancer, seed=run.seed)
 ]
 run.table(ours + base, title="breast_cancer, test split")
 run.record(breast_cancer=ours)

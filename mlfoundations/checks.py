@@ -103,3 +103,24 @@ def check_binary_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
         shown = ", ".join(str(v) for v in values[:6])
         raise ValueError(f"{name} must hold binary labels 0/1 only, got values {{{shown}}}")
     return y.astype(np.float64)
+
+
+def check_train_and_query(X_train, y_train, X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate a fit-and-predict call: 2-D finite ``X_train`` and ``X`` with the same number
+    of features, and 1-D integer class labels ``y_train``, one per training row.
+
+    Returns ``(X_train, y_train, X)`` with the arrays as float64 and the labels unchanged.
+    """
+    X_train = as_float_array(X_train, "X_train", ndim=2)
+    y_train = np.asarray(y_train)
+    if y_train.ndim != 1:
+        raise ValueError(f"y_train must be 1-dimensional, got shape {y_train.shape}")
+    if not np.issubdtype(y_train.dtype, np.integer):
+        raise TypeError(f"y_train must hold integer class labels, got dtype {y_train.dtype}")
+    check_same_length(X_train, y_train, "X_train", "y_train")
+    X = as_float_array(X, "X", ndim=2)
+    if X.shape[1] != X_train.shape[1]:
+        raise ValueError(
+            f"X must have {X_train.shape[1]} features like X_train, got shape {X.shape}"
+        )
+    return X_train, y_train, X

@@ -14,9 +14,9 @@ iterations for logistic regression (1000) and the MLP (2000), so they converge, 
 ``Lasso(alpha=0.01)``, because on standardised targets the default ``alpha=1`` sets every
 coefficient to zero. Models are fitted on one thread (see ``_one_thread``).
 
-    from mlfoundations import baselines
-    rows = baselines.baseline_table("wine")
-    baselines.print_table(rows)
+    from mlfoundations import sklearn_baselines
+    rows = sklearn_baselines.baseline_table("wine")
+    sklearn_baselines.print_table(rows)
 """
 
 from __future__ import annotations
