@@ -88,6 +88,27 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+SEED_LIMIT = 2**32
+"""Seeds are integers ``0 <= seed < 2**32``: what NumPy's legacy seeding and TensorFlow accept."""
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """Return ``seed`` as a Python int after checking it is an integer in ``[0, 2**32)``.
+
+    Python and NumPy integers pass; ``bool`` (``True`` is not a seed), floats (``1.0``
+    included) and strings are rejected with a ``TypeError``, negative or too large values
+    with a ``ValueError``. The one seed check of the package: data generators, models,
+    ``seed_everything``, the chapter options and ``mlf`` all call it.
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer in [0, 2**32), got {type(seed).__name__} {seed!r}"
+        )
+    if not 0 <= seed < SEED_LIMIT:
+        raise ValueError(f"{name} must be an integer in [0, 2**32), got {seed}")
+    return int(seed)
+
+
 def check_choice(value, name: str, choices) -> str:
     """Return ``value`` after checking it is one of ``choices`` (listed in the error)."""
     if value not in choices:

@@ -242,8 +242,8 @@ def test_split_like_objects_are_accepted(iris):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"seed": -1}, ValueError, "seed must be >= 0"),
-        ({"seed": 1.5}, TypeError, "seed must be an integer"),
+        ({"seed": -1}, ValueError, r"seed must be an integer in \[0, 2\*\*32\), got -1"),
+        ({"seed": 1.5}, TypeError, "seed must be an integer in"),
         ({"n_estimators": 0}, ValueError, "n_estimators must be an integer >= 1"),
         ({"n_estimators": True}, TypeError, "n_estimators must be an integer"),
     ],

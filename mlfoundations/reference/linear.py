@@ -31,6 +31,7 @@ from ..checks import (
     check_positive,
     check_positive_int,
     check_same_length,
+    check_seed,
 )
 from .losses import mse_and_grad
 
@@ -325,7 +326,7 @@ def run_descent(
     -------
     params, history, path, diverged, steps
     """
-    rng = np.random.default_rng(seed) if shuffle else None
+    rng = np.random.default_rng(check_seed(seed)) if shuffle else None
     params = [np.array(p, dtype=np.float64) for p in params]
     start = objective_fn(*params)
     history = [start]

@@ -26,6 +26,7 @@ from ..checks import (
     check_positive,
     check_positive_int,
     check_same_length,
+    check_seed,
 )
 from . import activations as act
 from . import losses
@@ -183,7 +184,7 @@ class MLP:
         dtype=np.float64,
     ):
         sizes = _check_sizes(sizes)
-        rng = np.random.default_rng(check_positive_int(seed, "seed", minimum=0))
+        rng = np.random.default_rng(check_seed(seed))
         weights = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
             weights += [glorot_uniform(n_in, n_out, rng, dtype), np.zeros(n_out, dtype)]
@@ -496,7 +497,7 @@ def train(
     epochs = check_positive_int(epochs, "epochs")
     n = len(X)
     batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size"), n)
-    rng = np.random.default_rng(check_positive_int(seed, "seed", minimum=0))
+    rng = np.random.default_rng(check_seed(seed))
     loss_fn = _LOSS_FUNCTIONS[net.loss_name]
     history: dict[str, list[float]] = {"loss": []}
     for epoch in range(epochs):
