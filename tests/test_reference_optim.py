@@ -186,3 +186,72 @@ def test_reference_optim_imports_no_keras():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# --- diagnosis on synthetic curves ---------------------------------------------------------
+
+EPOCHS = np.arange(40)
+FALLING = 2.0 * np.exp(-EPOCHS / 8) + 0.1  # 2.1 → ~0.11
+
+
+@pytest.mark.parametrize(
+    "train, val, baseline, verdict",
+    [
+        (FALLING, FALLING + 0.05, 2.3, "good fit"),
+        (FALLING, FALLING + 0.05, None, "good fit"),
+        # validation turns up at epoch ~10 while training keeps falling
+        (FALLING, 0.6 + 0.002 * (EPOCHS - 10) ** 2, 2.3, "overfitting"),
+        # loss blows up after going down
+        (np.r_[FALLING[:20], FALLING[19] * 1.2 ** np.arange(1, 21)], FALLING, None, "diverging"),
+        (np.linspace(2.3, 2.2, 40), np.linspace(2.3, 2.2, 40), 2.3, "plateau"),
+        # falls, but only to 60 % of the input-blind loss: the model is too weak
+        (1.4 + 0.9 * np.exp(-EPOCHS / 5), 1.45 + 0.9 * np.exp(-EPOCHS / 5), 2.3, "underfitting"),
+    ],
+)
+def test_diagnose_synthetic_curves(train, val, baseline, verdict):
+    got = optim.diagnose(train, val, baseline_loss=baseline)
+    assert got.verdict == verdict, got
+    assert got.remedies == optim.REMEDIES[verdict]
+    assert got.numbers["epochs"] == 40 and str(got).startswith(verdict)
+
+
+def test_diagnose_underfitting_needs_a_baseline():
+    train = 1.4 + 0.9 * np.exp(-EPOCHS / 5)
+    assert optim.diagnose(train, train + 0.05).verdict == "good fit"
+
+
+@pytest.mark.parametrize(
+    "train, val, baseline, match",
+    [
+        ([1.0, 0.5, 0.4], [1.0, 0.9], None, "same length"),
+        ([1.0, np.nan], [1.0, 0.9], None, "train_loss must contain only finite"),
+        ([1.0, 0.5], [1.0, np.inf], None, "val_loss must contain only finite"),
+        ([1.0], [1.0], None, "at least 2"),
+        ([1.0, 0.5], [1.0, 0.6], -1.0, "baseline_loss"),
+    ],
+)
+def test_diagnose_bad_input(train, val, baseline, match):
+    with pytest.raises(ValueError, match=match):
+        optim.diagnose(train, val, baseline_loss=baseline)
+
+
+def test_early_stop_rule():
+    val = [1.0, 0.8, 0.7, 0.72, 0.69, 0.71, 0.75, 0.74, 0.8, 0.9]
+    assert optim.early_stop(val, patience=3) == (4, 7)
+    assert optim.early_stop(val, patience=10) == (4, None)
+    # with min_delta 0.02 the epoch-4 dip (0.01 better) is no improvement
+    assert optim.early_stop(val, patience=3, min_delta=0.02) == (2, 5)
+    with pytest.raises(ValueError, match="patience"):
+        optim.early_stop(val, patience=0)
+
+
+def test_lr_range_helpers():
+    lrs = optim.lr_range_lrs(min_lr=1e-5, max_lr=1.0, steps=6)
+    np.testing.assert_allclose(lrs, [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], rtol=1e-12)
+    # loss falls to its minimum at lr = 1e-2, then rises: suggestion a tenth of it
+    losses = np.array([2.0, 1.9, 1.5, 1.0, 3.0, np.nan])
+    assert optim.lr_range_suggestion(lrs, losses, smoothing=0.0) == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="min_lr must be < max_lr"):
+        optim.lr_range_lrs(min_lr=1.0, max_lr=1.0, steps=10)
+    with pytest.raises(ValueError, match="same shape"):
+        optim.lr_range_suggestion(lrs, losses[:3])

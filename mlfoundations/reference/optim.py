@@ -32,6 +32,7 @@ Names on this side only (the Keras side uses ``keras.optimizers``): ``sgd_step``
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -363,3 +364,232 @@ def linear_decay(step, *, max_lr: float, min_lr: float, decay_steps: int):
     max_lr, min_lr = _check_lr_range(max_lr, min_lr)
     D = check_positive_int(decay_steps, "decay_steps")
     return _out(step, max_lr + (min_lr - max_lr) * np.minimum(step / D, 1.0))
+
+
+# --- reading a run: early stopping, the LR range test, the diagnosis ---------------------
+
+
+def _check_curve(values, name: str) -> np.ndarray:
+    arr = as_float_array(values, name, ndim=1)  # rejects NaN and inf with the name
+    if len(arr) < 2:
+        raise ValueError(f"{name} needs at least 2 epochs, got {len(arr)}")
+    return arr
+
+
+def early_stop(val_loss, *, patience: int, min_delta: float = 0.0) -> tuple[int, int | None]:
+    """Where early stopping on ``val_loss`` stops, and which epoch's weights it keeps.
+
+    Keras' ``EarlyStopping`` rule: an epoch *improves* if ``val < best − min_delta``; after
+    ``patience`` epochs in a row without improvement training stops (at that epoch), and
+    the weights of the best epoch are restored.
+
+    Parameters
+    ----------
+    val_loss : array_like of shape (n_epochs,)
+    patience : int
+        ≥ 1.
+    min_delta : float, default 0
+        ≥ 0.
+
+    Returns
+    -------
+    best_epoch : int
+        0-based epoch whose weights are kept (among the epochs run).
+    stop_epoch : int or None
+        0-based epoch after which training stops, or None if it runs to the end.
+    """
+    val = as_float_array(val_loss, "val_loss", ndim=1)
+    patience = check_positive_int(patience, "patience")
+    min_delta = check_positive(min_delta, "min_delta", allow_zero=True)
+    best, best_epoch, wait = np.inf, 0, 0
+    for epoch, current in enumerate(val):
+        wait += 1
+        if current < best - min_delta:
+            best, best_epoch, wait = current, epoch, 0
+            continue
+        if wait >= patience and epoch > 0:
+            return best_epoch, epoch
+    return best_epoch, None
+
+
+def lr_range_lrs(*, min_lr: float, max_lr: float, steps: int) -> np.ndarray:
+    """The learning rates of a range test: ``min_lr (max_lr/min_lr)^{k/(steps−1)}``, k = 0..steps−1.
+
+    Parameters
+    ----------
+    min_lr, max_lr : float
+        0 < min_lr < max_lr.
+    steps : int
+        ≥ 5.
+    """
+    min_lr, max_lr = check_positive(min_lr, "min_lr"), check_positive(max_lr, "max_lr")
+    if min_lr >= max_lr:
+        raise ValueError(f"min_lr must be < max_lr, got {min_lr} >= {max_lr}")
+    steps = check_positive_int(steps, "steps", minimum=5)
+    return min_lr * (max_lr / min_lr) ** (np.arange(steps) / (steps - 1))
+
+
+def lr_range_suggestion(lrs, losses, *, smoothing: float = 0.8) -> float:
+    """A learning rate read off a range test: a tenth of the rate where the loss is lowest.
+
+    The losses are smoothed first (exponential moving average with bias correction,
+    ``smoothing`` = its β), because single batches are noisy. The minimum of the smoothed
+    curve is where the rate starts to be too large; a tenth of it is a conservative peak
+    rate (Smith 2017 and fast.ai read the curve the same way; other rules take the steepest
+    descent, which is usually within a factor of 3 of this).
+
+    Parameters
+    ----------
+    lrs, losses : array_like of shape (n,)
+        As returned by a range test; ``losses`` may end in a non-finite value (ignored).
+    smoothing : float, default 0.8
+        β in [0, 1).
+
+    Returns
+    -------
+    float
+    """
+    lrs = as_float_array(lrs, "lrs", ndim=1)
+    losses = np.asarray(losses, dtype=np.float64)
+    if losses.shape != lrs.shape:
+        raise ValueError(
+            f"lrs and losses must have the same shape, got {lrs.shape}, {losses.shape}"
+        )
+    finite = np.isfinite(losses)
+    if finite.sum() < 2:
+        raise ValueError("losses needs at least 2 finite values")
+    beta = _check_rate(smoothing, "smoothing")
+    lrs, losses = lrs[finite], losses[finite]
+    avg, smooth = 0.0, np.empty_like(losses)
+    for k, loss in enumerate(losses):
+        avg = beta * avg + (1 - beta) * loss
+        smooth[k] = avg / (1 - beta ** (k + 1))
+    return float(lrs[int(np.argmin(smooth))] / 10)
+
+
+REMEDIES = {
+    "diverging": (
+        "lower the learning rate 3-10x",
+        "add a warmup",
+        "clip the gradient norm",
+        "standardise the inputs and check them for NaN/inf",
+    ),
+    "plateau": (
+        "raise the learning rate (run a range test)",
+        "check the loss actually depends on the weights (gradients not vanishing: chapter 6)",
+        "train longer",
+    ),
+    "overfitting": (
+        "stop early (keep the best validation epoch)",
+        "more weight decay or dropout",
+        "more data (or augmentation)",
+        "a smaller model",
+    ),
+    "underfitting": (
+        "a bigger model (wider or deeper)",
+        "train longer or with a larger learning rate",
+        "less regularisation",
+        "better features / inputs",
+    ),
+    "good fit": ("nothing to fix: keep the best validation epoch",),
+}
+"""The usual remedies for each verdict of :func:`diagnose` (the primer's table)."""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What :func:`diagnose` concluded from two loss curves."""
+
+    verdict: str
+    reason: str
+    numbers: dict = field(default_factory=dict)
+    remedies: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.verdict}: {self.reason}"
+
+
+def diagnose(train_loss, val_loss, *, baseline_loss: float | None = None) -> Diagnosis:
+    """Read a training and a validation loss curve and say what is wrong, if anything.
+
+    The rules, checked in this order (``tr``, ``va`` are the per-epoch losses, ``n`` epochs):
+
+    1. **diverging** if the training loss ends above where it started,
+       ``tr[-1] > tr[0]``, or rose to more than 1.5× its minimum, ``tr[-1] > 1.5 min(tr)``.
+    2. **plateau (learning rate too small)** if the training loss fell by less than 20 %
+       over the whole run, ``(tr[0] − min tr)/tr[0] < 0.2``.
+    3. **overfitting** if the validation loss ended more than 10 % above its minimum,
+       ``va[-1] > 1.1 min(va)``, and its minimum came before the last quarter of the run
+       (``argmin va < 0.75 n``): it turned up while the training loss kept falling.
+    4. **underfitting** (only with ``baseline_loss``, the loss of a model that ignores the
+       input, e.g. ``log K`` for K balanced classes or the target variance for squared
+       error) if the best training loss is still above 30 % of the baseline,
+       ``min tr > 0.3 · baseline``: the model does not fit even the data it sees.
+    5. **good fit** otherwise.
+
+    The thresholds are rules of thumb sized on the chapter's runs (a model that fits has
+    ``min tr`` well under 0.3 of the baseline on its tasks); a task with much irreducible
+    noise needs a higher underfitting threshold.
+
+    Parameters
+    ----------
+    train_loss, val_loss : array_like of shape (n_epochs,)
+        Per-epoch losses, n ≥ 2, finite (a NaN means the run diverged: stop at it, e.g. with
+        :class:`mlfoundations.optim.StopOnNaN`, and pass the finite part).
+    baseline_loss : float, optional
+        > 0.
+
+    Returns
+    -------
+    Diagnosis
+        ``verdict``, a one-line ``reason`` with the deciding numbers, ``numbers`` (dict),
+        ``remedies`` (from :data:`REMEDIES`).
+    """
+    tr = _check_curve(train_loss, "train_loss")
+    va = _check_curve(val_loss, "val_loss")
+    if len(tr) != len(va):
+        raise ValueError(
+            f"train_loss and val_loss must have the same length, got {len(tr)} and {len(va)}"
+        )
+    if baseline_loss is not None:
+        baseline_loss = check_positive(baseline_loss, "baseline_loss")
+    n = len(tr)
+    numbers = {
+        "train_first": float(tr[0]),
+        "train_last": float(tr[-1]),
+        "train_min": float(tr.min()),
+        "val_last": float(va[-1]),
+        "val_min": float(va.min()),
+        "val_argmin": int(np.argmin(va)),
+        "epochs": n,
+    }
+    drop = (tr[0] - tr.min()) / tr[0] if tr[0] > 0 else 0.0
+    numbers["train_drop"] = float(drop)
+
+    def result(verdict, reason):
+        return Diagnosis(verdict, reason, numbers, REMEDIES[verdict])
+
+    if tr[-1] > tr[0] or tr[-1] > 1.5 * tr.min():
+        return result(
+            "diverging",
+            f"training loss went from {tr[0]:.3g} (min {tr.min():.3g}) to {tr[-1]:.3g}",
+        )
+    if drop < 0.2:
+        return result("plateau", f"training loss fell only {100 * drop:.0f} % (< 20 %)")
+    if va[-1] > 1.1 * va.min() and np.argmin(va) < 0.75 * n:
+        return result(
+            "overfitting",
+            f"validation loss rose from {va.min():.3g} (epoch {int(np.argmin(va))}) to "
+            f"{va[-1]:.3g} while training loss fell to {tr[-1]:.3g}",
+        )
+    if baseline_loss is not None:
+        numbers["train_min_over_baseline"] = float(tr.min() / baseline_loss)
+        if tr.min() > 0.3 * baseline_loss:
+            return result(
+                "underfitting",
+                f"best training loss {tr.min():.3g} is {tr.min() / baseline_loss:.0%} of the "
+                f"input-blind baseline {baseline_loss:.3g} (> 30 %)",
+            )
+    return result(
+        "good fit", f"training {tr[-1]:.3g}, validation {va[-1]:.3g} (best {va.min():.3g})"
+    )
