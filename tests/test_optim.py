@@ -62,7 +62,7 @@ def test_schedule_serialises():
 def test_optimizer_uses_the_reference_rate_at_every_step():
     model = _dense_model()
     opt = optim.recipe(model, **SCHED)
-    zeros = [np.zeros(v.shape, "float32") for v in model.trainable_variables]
+    zeros = [ops.zeros(v.shape, "float32") for v in model.trainable_variables]
     used = []
     for _ in range(75):  # past the end of the decay
         used.append(float(_to_np(opt.learning_rate)))  # the rate of the step about to run
@@ -152,7 +152,7 @@ def test_excluded_variables_are_never_decayed(decay_embeddings):
     before = [_to_np(v) for v in variables]
     n_steps = 20
     for _ in range(n_steps):
-        opt.apply([np.zeros(v.shape, "float32") for v in variables], variables)
+        opt.apply([ops.zeros(v.shape, "float32") for v in variables], variables)
     shrink = np.prod(1 - 0.5 * ref.warmup_cosine(np.arange(n_steps), **REF_SCHED))
     mask = optim.decay_mask(model, decay_embeddings=decay_embeddings)
     for v, b, decayed in zip(variables, before, mask, strict=True):
