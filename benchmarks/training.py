@@ -74,6 +74,7 @@ from mlfoundations.mlp import mlp as keras_mlp  # noqa: E402
 from mlfoundations.mlp import to_reference  # noqa: E402
 from mlfoundations.reference import logistic, losses  # noqa: E402
 from mlfoundations.reference import mlp as ref_mlp  # noqa: E402
+from mlfoundations.reference import optim as ref_optim  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HIDDEN = 128
@@ -159,7 +160,7 @@ def fit_full_batch(model, X, y, epochs):
 
 def numpy_mlp(X, y, epochs, batch_size):
     net = ref_mlp.MLP([X.shape[1], HIDDEN, 10], "relu", seed=0, dtype=np.float32)
-    optimizer = ref_mlp.Adam(lr=ADAM_LR)
+    optimizer = ref_optim.Adam(lr=ADAM_LR)
     ref_mlp.train(net, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size)
     return net
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_positive, check_positive_int
-from .linear import fit_steps
-from .reference.linear import DescentResult, check_descent_args
+from .optim import fit_steps, sgd
 from .reference.logistic import check_binary_data, check_class_data
+from .reference.optim import DescentResult, check_descent_args
 
 
 def logistic_model(n_features: int, *, l2: float = 0.0, n_classes: int = 2):
@@ -100,9 +100,8 @@ def gradient_descent(
     -------
     DescentResult
         ``w`` of shape (n_features,) and float ``b`` (binary) or ``W`` (n_features, K) and
-        ``b`` (K,); ``history`` is ``fit``'s loss (see :func:`mlfoundations.linear.fit_steps`).
+        ``b`` (K,); ``history`` is ``fit``'s loss (see :func:`mlfoundations.optim.fit_steps`).
     """
-    import keras
 
     if n_classes == 2:
         X, y = check_binary_data(X, y)
@@ -114,9 +113,8 @@ def gradient_descent(
         targets = y.astype("float32")
     n, d = X.shape
     lr, epochs, batch_size = check_descent_args(lr, epochs, batch_size, n)
-    momentum = check_positive(momentum, "momentum", allow_zero=True)
     model = logistic_model(d, l2=l2, n_classes=n_classes)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum), loss=loss)
+    model.compile(optimizer=sgd(lr, momentum=momentum), loss=loss)
     losses = fit_steps(model, X, targets, epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, verbose=verbose)  # fmt: skip
     W, b = coefficients(model)

@@ -34,8 +34,8 @@ from ..checks import (
     check_same_length,
 )
 from .activations import sigmoid  # one sigmoid for the whole book
-from .linear import DescentResult, check_descent_args, run_descent
 from .losses import sigmoid_cross_entropy_and_grad, softmax_cross_entropy_and_grad
+from .optim import DescentResult, check_descent_args, run_descent
 
 # --------------------------------------------------------------------------- validation
 
