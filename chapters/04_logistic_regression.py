@@ -147,7 +147,7 @@ for name, (X, y, l2, momentum, keras_steps) in problems.items():
     C = ref.sklearn_C(l2, n)
     sk = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
     gd = ref.gradient_descent(X, y, lr=1 / L, epochs=run.size(2000, 5000), l2=l2)
-    kr = logistic.gradient_descent(X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum,
+    kr = logistic.fit_sgd(X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum,
                                    verbose=run.verbose)  # fmt: skip
     fits[name] = {"sklearn": sk, "numpy": gd, "keras": kr, "star": (w_star, b_star)}
     candidates = [("scikit-learn (L-BFGS)", sk.coef_[0], sk.intercept_[0]),
@@ -238,7 +238,7 @@ soft_sk = LogisticRegression(
     C=ref.sklearn_C(l2_iris, len(iris.y_train)), tol=1e-12, max_iter=10_000
 )
 soft_sk.fit(iris.X_train, iris.y_train)
-soft_kr = logistic.gradient_descent(
+soft_kr = logistic.fit_sgd(
     iris.X_train, iris.y_train, lr=1.0, epochs=run.size(300, 2000), l2=l2_iris, n_classes=3,
     momentum=0.9, verbose=run.verbose,
 )  # fmt: skip

@@ -10,6 +10,14 @@ where ``λ₂``/``λ₁`` are Keras' ``regularizers.L2(l2)``/``L1(l1)`` on the k
 One difference is kept on purpose: Keras handles the L1 term by its subgradient
 ``λ₁·sign(w)``, not by a proximal step, so its lasso weights hover around zero instead of
 landing on it (chapter 3 measures this). The MSE itself is :func:`mlfoundations.losses.mse`.
+
+One-sided names (Keras only): ``linear_model``, ``coefficients`` and ``fit_sgd``, which
+trains with ``model.fit`` and takes Keras' options (``momentum``, ``verbose``) where the
+reference's ``gradient_descent`` takes its own (``seed``, ``record_path``). The reference's
+closed form, gradients and penalty mappings have no Keras twin (``check_regression_data``,
+``predict``, ``objective``, ``mse_gradient``, ``mse_hessian``, ``max_stable_lr``,
+``fit_closed_form``, ``ridge_alpha``, ``lasso_alpha``, ``soft_threshold``,
+``gradient_descent``).
 """
 
 from __future__ import annotations
@@ -70,7 +78,7 @@ def coefficients(model) -> tuple[np.ndarray, float]:
     return kernel[:, 0].astype(np.float64), float(bias[0])
 
 
-def gradient_descent(
+def fit_sgd(
     X,
     y,
     *,

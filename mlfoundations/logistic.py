@@ -9,8 +9,11 @@ so ``λ₂ = l2`` and scikit-learn's ``C = 1/(2nλ₂)`` (derived in the referen
 The sigmoid is :func:`mlfoundations.activations.sigmoid` and the cross-entropies are in
 :mod:`mlfoundations.losses`.
 
-One-sided names: ``logistic_model`` and ``coefficients`` (Keras only); the reference's
-closed-form helpers (``fit_newton``, ``sklearn_C``, ...) have no Keras twin.
+One-sided names (Keras only): ``logistic_model``, ``coefficients`` and ``fit_sgd``
+(``model.fit`` with Keras' SGD, binary or softmax by ``n_classes``). The reference's
+``check_binary_data``, ``check_class_data``, ``predict_proba``, ``bce_gradient``,
+``objective``, ``gradient_descent``, ``softmax_gradient``, ``softmax_gradient_descent``,
+``fit_newton``, ``sklearn_C`` and ``l2_from_C`` have no Keras twin.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def logistic_model(n_features: int, *, l2: float = 0.0, n_classes: int = 2):
     )
 
 
-def gradient_descent(
+def fit_sgd(
     X,
     y,
     *,

@@ -16,7 +16,8 @@ learning rate this optimizer uses at every step with
 
 Names on this side only: :class:`WarmupCosine` (a Keras schedule), :class:`RecipeAdamW`,
 :func:`decay_mask`, :func:`recipe`, the callbacks :class:`StopOnNaN` and
-:class:`GradientNormLog`, :func:`early_stopping`, :func:`lr_range_test`. :func:`diagnose` is
+:class:`GradientNormLog`, :func:`early_stopping`, :func:`lr_range_test`, and the loop of
+chapters 3 and 4, :func:`fit_steps` with its optimizer :func:`sgd`. :func:`diagnose` is
 on both sides (here it also accepts a Keras ``History``).
 """
 

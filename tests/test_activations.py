@@ -109,3 +109,13 @@ def test_get_errors():
         K.get("swish")
     with pytest.raises(TypeError, match="activation must be a name"):
         K.get(None)
+
+
+def test_softmax_temperature_matches_reference():
+    x = np.random.default_rng(1).normal(scale=3, size=(3, 5)).astype(np.float32)
+    for T in (0.25, 1.0, 4.0):
+        np.testing.assert_allclose(
+            np_(K.softmax(x, temperature=T)), R.softmax(x, temperature=T), **F32
+        )
+    with pytest.raises(ValueError, match="temperature"):
+        K.softmax(x, temperature=0.0)

@@ -16,7 +16,14 @@ The intercept ``b`` is never penalised. The mapping to scikit-learn's penalties 
 
 :func:`ridge_alpha` and :func:`lasso_alpha` compute them. The MSE itself lives in
 :mod:`mlfoundations.reference.losses`; the gradients here are its chain rule,
-``∂J/∂w = Xᵀ ∂MSE/∂ŷ``.
+``∂J/∂w = Xᵀ ∂MSE/∂ŷ``. The descent loop and its result, ``DescentResult``, live in
+:mod:`mlfoundations.reference.optim`.
+
+No name here has a Keras twin of the same name: :mod:`mlfoundations.linear` builds and fits
+the Keras model (``linear_model``, ``fit_sgd``). One-sided names: ``check_regression_data``,
+``predict``, ``objective``, ``mse_gradient``, ``mse_hessian``, ``max_stable_lr``,
+``fit_closed_form``, ``ridge_alpha``, ``lasso_alpha``, ``soft_threshold``,
+``gradient_descent``.
 """
 
 from __future__ import annotations

@@ -27,6 +27,10 @@ float64 to 1e-12):
 
 Names on this side only (the Keras side uses ``keras.optimizers``): ``sgd_step``,
 ``momentum_step``, ``adam_step``, ``adamw_step``, the schedules and ``clip_by_global_norm``.
+Also one-sided: the schedules by name (``warmup_cosine``, ``constant``, ``step_decay``,
+``linear_decay``), ``early_stop``, ``lr_range_lrs``, ``lr_range_suggestion``, ``Diagnosis``,
+and the loop of chapters 3 to 5: ``DescentResult``, ``check_descent_args``, ``run_descent``
+and the in-place optimisers ``SGD`` and ``Adam`` of the NumPy MLP.
 """
 
 from __future__ import annotations
