@@ -14,13 +14,13 @@
 from mlfoundations.book import chapter
 
 run = chapter.setup("03_linear_regression")
-import keras  # noqa: E402  (after setup(): it has chosen the backend)
-import numpy as np  # noqa: E402
-from sklearn.linear_model import Lasso, LinearRegression  # noqa: E402
+import keras  # after setup(): it has chosen the backend
+import numpy as np
+from sklearn.linear_model import Lasso, LinearRegression
 
-from mlfoundations import data, linear, sklearn_baselines  # noqa: E402
-from mlfoundations.book.plotting import subplots  # noqa: E402
-from mlfoundations.reference import linear as ref  # noqa: E402
+from mlfoundations import data, linear, sklearn_baselines
+from mlfoundations.book.plotting import subplots
+from mlfoundations.reference import linear as ref
 
 print("Keras backend:", keras.backend.backend())
 

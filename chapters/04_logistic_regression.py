@@ -15,16 +15,16 @@
 from mlfoundations.book import chapter
 
 run = chapter.setup("04_logistic_regression")
-import keras  # noqa: E402  (after setup(): it has chosen the backend)
-import numpy as np  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
+import keras  # after setup(): it has chosen the backend
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 
-from mlfoundations import backend, data, logistic, sklearn_baselines  # noqa: E402
-from mlfoundations.book.plotting import subplots  # noqa: E402
-from mlfoundations.reference import logistic as ref  # noqa: E402
-from mlfoundations.reference import losses  # noqa: E402
-from mlfoundations.testing import numerical_gradient, relative_error  # noqa: E402
+from mlfoundations import backend, data, logistic, sklearn_baselines
+from mlfoundations.book.plotting import subplots
+from mlfoundations.reference import logistic as ref
+from mlfoundations.reference import losses
+from mlfoundations.testing import numerical_gradient, relative_error
 
 print("Keras backend:", keras.backend.backend())
 
