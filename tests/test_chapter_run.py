@@ -77,3 +77,14 @@ def test_finish_writes_results_json_atomically(run, capsys):
     assert {"python", "keras", "numpy", "jax"} <= set(payload["versions"])
     assert [p.name for p in run.out.iterdir()] == ["results.json"]  # no temporary left over
     assert str(run.out) in capsys.readouterr().out
+
+
+def test_write_results_writes_markdown_and_json(tmp_path):
+    from mlfoundations.book.report import write_results
+
+    md, js = write_results(
+        tmp_path / "results" / "demo_jax.md", "| a |\n", {"rows": [{"s": np.float32(0.5)}]}
+    )
+    assert md.read_text() == "| a |\n" and js == tmp_path / "results" / "demo_jax.json"
+    assert json.loads(js.read_text()) == {"rows": [{"s": 0.5}]}
+    assert sorted(p.name for p in md.parent.iterdir()) == ["demo_jax.json", "demo_jax.md"]
