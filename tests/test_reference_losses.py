@@ -119,6 +119,16 @@ def test_invalid_labels_are_rejected():
         losses.mse(["a"], [1.0])
 
 
+@pytest.mark.parametrize("name", LOSS_AND_GRAD)
+def test_unchecked_path_computes_the_same(name):
+    """``check_input=False`` (the training loops' path) skips validation, nothing else."""
+    y, pred = _case(name, shape=(4, 3))
+    checked = LOSS_AND_GRAD[name](y, pred)
+    unchecked = LOSS_AND_GRAD[name](y, pred, check_input=False)
+    assert unchecked[0] == checked[0]
+    np.testing.assert_array_equal(unchecked[1], checked[1])
+
+
 def test_check_input_false_lets_a_diverging_run_report_inf():
     with np.errstate(over="ignore"):
         loss, _ = losses.mse_and_grad(np.zeros(2), np.array([1e200, 0.0]), check_input=False)

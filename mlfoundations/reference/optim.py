@@ -702,13 +702,25 @@ def run_descent(
 # --- stateful optimisers for the NumPy MLP (chapter 5): thin wrappers over the steps ---
 
 
+def _flat(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+def _write_back(params: list[np.ndarray], flat: np.ndarray) -> None:
+    """Copy the flat vector back into the parameter arrays, in place (the MLP owns them)."""
+    start = 0
+    for p in params:
+        p[...] = flat[start : start + p.size].reshape(p.shape)
+        start += p.size
+
+
 class SGD:
     """Gradient descent with optional momentum, updating a list of arrays in place.
 
     Each :meth:`step` applies :func:`sgd_step` (``momentum=0``) or :func:`momentum_step`
-    to every parameter and writes the result back into it. The velocity is torch's
-    ``v ← μ v + g``, ``θ ← θ − η v``; Keras' ``SGD`` keeps ``v' = −η v`` instead, the same
-    steps at a constant learning rate.
+    to all parameters at once (as one flat vector) and writes the result back into them.
+    The velocity is torch's ``v ← μ v + g``, ``θ ← θ − η v``; Keras' ``SGD`` keeps
+    ``v' = −η v`` instead, the same steps at a constant learning rate.
 
     Parameters
     ----------
@@ -720,18 +732,18 @@ class SGD:
     def __init__(self, lr: float = 0.01, momentum: float = 0.0):
         self.lr = check_positive(lr, "lr")
         self.momentum = _check_rate(momentum, "momentum")
-        self._v: list[np.ndarray] | None = None
+        self._v: np.ndarray | None = None
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update ``params`` in place from ``grads`` (lists in the same order)."""
+        theta, g = _flat(params), _flat(grads)
         if self.momentum == 0:
-            for p, g in zip(params, grads, strict=True):
-                p[...] = sgd_step(p, g, lr=self.lr)
+            _write_back(params, sgd_step(theta, g, lr=self.lr))
             return
         if self._v is None:
-            self._v = [np.zeros_like(p) for p in params]
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            p[...], self._v[i] = momentum_step(p, g, self._v[i], lr=self.lr, momentum=self.momentum)
+            self._v = np.zeros_like(theta)
+        theta, self._v = momentum_step(theta, g, self._v, lr=self.lr, momentum=self.momentum)
+        _write_back(params, theta)
 
 
 class Adam:
@@ -740,7 +752,8 @@ class Adam:
 
     Keras adds ``epsilon`` to ``√v`` and folds the bias corrections into the step size:
     ``θ ← θ − η √(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)``. That is :func:`adam_step` (ε added to
-    ``√v̂``) with ``ε_t = ε / √(1−β₂ᵗ)``, which is what :meth:`step` passes it.
+    ``√v̂``) with ``ε_t = ε / √(1−β₂ᵗ)``, which is what :meth:`step` passes it, once per
+    step for all parameters as one flat vector.
 
     Parameters
     ----------
@@ -758,18 +771,18 @@ class Adam:
         self.beta_2 = _check_rate(beta_2, "beta_2")
         self.epsilon = check_positive(epsilon, "epsilon")
         self.t = 0
-        self._m: list[np.ndarray] | None = None
-        self._v: list[np.ndarray] | None = None
+        self._m: np.ndarray | None = None
+        self._v: np.ndarray | None = None
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update ``params`` in place from ``grads`` (lists in the same order)."""
+        theta, g = _flat(params), _flat(grads)
         if self._m is None:
-            self._m = [np.zeros_like(p) for p in params]
-            self._v = [np.zeros_like(p) for p in params]
+            self._m, self._v = np.zeros_like(theta), np.zeros_like(theta)
         self.t += 1
         eps_t = self.epsilon / np.sqrt(1 - self.beta_2**self.t)  # Keras' ε on √v, as ε on √v̂
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            p[...], self._m[i], self._v[i] = adam_step(
-                p, g, self._m[i], self._v[i], self.t,
-                lr=self.lr, beta1=self.beta_1, beta2=self.beta_2, eps=eps_t,
-            )  # fmt: skip
+        theta, self._m, self._v = adam_step(
+            theta, g, self._m, self._v, self.t,
+            lr=self.lr, beta1=self.beta_1, beta2=self.beta_2, eps=eps_t,
+        )  # fmt: skip
+        _write_back(params, theta)
