@@ -245,7 +245,8 @@ def train(
                     g + weight_decay * p if p.ndim >= 2 else g
                     for g, p in zip(grads, net.params, strict=True)
                 ]
-            norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow is the symptom
+                norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
             if not (np.isfinite(loss) and np.isfinite(norm)):
                 out["nan_step"] = t
                 return out
@@ -644,7 +645,8 @@ with threadpool_limits(1):
 fix_rows = [
     {"variant": f"none ({N_SMALL} examples, λ = 0)", "val loss kept": overfit["val"][-1]},
     {
-        "variant": f"early stopping (best epoch {best_epoch + 1}, stops after {stop_epoch})",
+        "variant": f"early stopping (best epoch {best_epoch + 1}, stops after epoch "
+        f"{'end' if stop_epoch is None else stop_epoch + 1})",
         "val loss kept": overfit["val"][best_epoch],
     },
     {"variant": "weight decay λ = 1", "val loss kept": decayed["val"][-1]},
