@@ -548,14 +548,18 @@ for name, r in mistakes.items():
         }
     )
 _ = run.table(mistake_rows, floatfmt=".3g", title="Each mistake and what diagnose() says")
+# the three textbook cases must be recognised on these real runs
+assert diagnoses["SGD, lr 1.0 (10× too high)"].verdict == "diverging"
+assert diagnoses["tiny model (2 hidden units)"].verdict == "underfitting"
+assert diagnoses[f"big model, {N_SMALL} examples, no decay"].verdict == "overfitting"
 run.record(mistakes=mistake_rows)
 
-fig, axes = subplots(3, 3, figsize=(13, 10))
+fig, axes = subplots(3, 3, figsize=(13, 11))
 for ax, (name, r) in zip(axes.ravel(), mistakes.items(), strict=False):
     x = np.arange(1, len(r["train"]) + 1)
     ax.plot(x, r["train"], label="train")
     ax.plot(x, r["val"], label="validation")
-    ax.set(title=name, yscale="log", xlabel="evaluation")
+    ax.set(title=name, yscale="log")
     ax.text(
         0.03,
         0.04,
@@ -566,6 +570,8 @@ for ax, (name, r) in zip(axes.ravel(), mistakes.items(), strict=False):
         color="C3",
     )
 axes[0, 0].legend(fontsize=8)
+for ax in axes[-1]:
+    ax.set_xlabel("evaluation (epoch; every 5 steps for SGD)")
 run.figure(fig, "mistakes")
 
 # %% [markdown]
