@@ -322,20 +322,24 @@ def early_stopping(patience: int, *, min_delta: float = 0.0, monitor: str = "val
     )
 
 
-def diagnose(history, val_loss=None, *, baseline_loss: float | None = None) -> ref.Diagnosis:
-    """:func:`mlfoundations.reference.optim.diagnose` for a Keras ``History``.
+def diagnose(train_loss, val_loss=None, *, baseline_loss: float | None = None) -> ref.Diagnosis:
+    """:func:`mlfoundations.reference.optim.diagnose`, also accepting a Keras ``History``.
 
     Parameters
     ----------
-    history : keras.callbacks.History, dict, or array_like
-        A ``History`` (or its ``.history`` dict) with ``loss`` and ``val_loss``; or the
-        training losses, with ``val_loss`` given.
-    val_loss : array_like, optional
-        Validation losses per epoch, when ``history`` is an array.
+    train_loss : keras.callbacks.History, dict, or array_like of shape (n_epochs,)
+        A ``History`` returned by ``fit`` (or its ``.history`` dict) holding ``loss`` and
+        ``val_loss``; or the training losses themselves, with ``val_loss`` given.
+    val_loss : array_like of shape (n_epochs,), optional
+        Validation losses, when ``train_loss`` is an array.
     baseline_loss : float, optional
         The loss of a model that ignores the input (see the reference).
+
+    Returns
+    -------
+    Diagnosis
     """
-    logs = getattr(history, "history", history)
+    logs = getattr(train_loss, "history", train_loss)
     if isinstance(logs, dict):
         missing = [k for k in ("loss", "val_loss") if k not in logs]
         if missing:
@@ -343,8 +347,8 @@ def diagnose(history, val_loss=None, *, baseline_loss: float | None = None) -> r
         train, val = logs["loss"], logs["val_loss"]
     else:
         if val_loss is None:
-            raise ValueError("give val_loss with an array of training losses")
-        train, val = history, val_loss
+            raise ValueError("val_loss is required when train_loss is an array of losses")
+        train, val = train_loss, val_loss
     return ref.diagnose(train, val, baseline_loss=baseline_loss)
 
 

@@ -520,7 +520,8 @@ def diagnose(train_loss, val_loss, *, baseline_loss: float | None = None) -> Dia
     The rules, checked in this order (``tr``, ``va`` are the per-epoch losses, ``n`` epochs):
 
     1. **diverging** if the training loss ends above where it started,
-       ``tr[-1] > tr[0]``, or rose to more than 1.5× its minimum, ``tr[-1] > 1.5 min(tr)``.
+       ``tr[-1] > tr[0]``, or gave back more than half of its progress,
+       ``tr[-1] − min tr > ½ (tr[0] − min tr)``.
     2. **plateau (learning rate too small)** if the training loss fell by less than 20 %
        over the whole run, ``(tr[0] − min tr)/tr[0] < 0.2``.
     3. **overfitting** if the validation loss ended more than 10 % above its minimum,
@@ -574,7 +575,7 @@ def diagnose(train_loss, val_loss, *, baseline_loss: float | None = None) -> Dia
     def result(verdict, reason):
         return Diagnosis(verdict, reason, numbers, REMEDIES[verdict])
 
-    if tr[-1] > tr[0] or tr[-1] > 1.5 * tr.min():
+    if tr[-1] > tr[0] or tr[-1] - tr.min() > 0.5 * (tr[0] - tr.min()):
         return result(
             "diverging",
             f"training loss went from {tr[0]:.3g} (min {tr.min():.3g}) to {tr[-1]:.3g}",
