@@ -13,8 +13,14 @@ Z = np.array([[4.2, 2.1, -1.3, 0.5, 2.1], [0.0, 1.0, 2.0, 3.0, 4.0]], "float32")
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"temperature": 0.5}, {"top_k": 2}, {"top_p": 0.8}, {"top_k": 3, "top_p": 0.9},
-     {"temperature": 0.0}],
+    [
+        {},
+        {"temperature": 0.5},
+        {"top_k": 2},
+        {"top_p": 0.8},
+        {"top_k": 3, "top_p": 0.9},
+        {"temperature": 0.0},
+    ],
 )
 def test_probabilities_match_reference(kwargs):
     import keras
