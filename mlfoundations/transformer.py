@@ -162,23 +162,24 @@ class CausalSelfAttention(layers.Layer):
         y = self._out(ops.transpose(y, (0, 2, 1, 3)), training)
         return (y, weights) if return_attention_scores else y
 
-    def call_cached(self, x, past=None):
-        """Attention for new positions given the keys and values of earlier ones.
+    def call_cached(self, x, cache, start: int):
+        """Attention for new positions, reading and extending a key/value cache.
 
-        ``x`` (B, t, D) holds the new positions; ``past`` is ``None`` or ``(k, v)`` of shape
-        (B, T_past, H, hd). Returns ``(y (B, t, D), (k, v))`` with the cache extended.
-        Inference only (no dropout).
+        ``x`` (B, t, D) holds positions ``start, ..., start+t-1``; ``cache`` is ``(k, v)``,
+        each (B, block_size, H, hd) with the keys and values of positions ``< start``
+        filled in. Fixed-size buffers keep every decoding step the same shape (one compiled
+        kernel per op on JAX instead of one per length). Inference only (no dropout).
+        Returns ``(y (B, t, D), (k, v))``.
         """
         q, k, v = self._qkv(x)  # (B, t, H, hd)
-        if past is not None:
-            k = ops.concatenate([past[0], k], axis=1)
-            v = ops.concatenate([past[1], v], axis=1)
-        t, T_k = q.shape[1], k.shape[1]
-        i = ops.arange(t) + (T_k - t)  # absolute positions of the new queries
-        mask = ops.expand_dims(i, 1) >= ops.expand_dims(ops.arange(T_k), 0)  # (t, T_k)
-        qh, kh, vh = (ops.transpose(z, (0, 2, 1, 3)) for z in (q, k, v))  # (B, H, ., hd)
-        y, _ = _attention(qh, kh, vh, mask)
-        return self._out(ops.transpose(y, (0, 2, 1, 3))), (k, v)
+        k_buf = ops.slice_update(cache[0], (0, start, 0, 0), k)  # (B, block, H, hd)
+        v_buf = ops.slice_update(cache[1], (0, start, 0, 0), v)
+        t, block = q.shape[1], k_buf.shape[1]
+        i = ops.arange(t) + start  # absolute positions of the new queries
+        mask = ops.expand_dims(i, 1) >= ops.expand_dims(ops.arange(block), 0)  # (t, block)
+        qh, kh, vh = (ops.transpose(z, (0, 2, 1, 3)) for z in (q, k_buf, v_buf))
+        y, _ = _attention(qh, kh, vh, mask)  # (B, H, t, hd)
+        return self._out(ops.transpose(y, (0, 2, 1, 3))), (k_buf, v_buf)
 
     def get_config(self):
         return {
@@ -253,9 +254,9 @@ class TransformerBlock(layers.Layer):
         h = h + self.mlp(self.ln_2(h), training)
         return (h, weights) if return_attention_scores else h
 
-    def call_cached(self, h, past=None):
+    def call_cached(self, h, cache, start: int):
         """:meth:`call` for new positions with a KV cache (see ``CausalSelfAttention``)."""
-        a, present = self.attn.call_cached(self.ln_1(h), past)
+        a, present = self.attn.call_cached(self.ln_1(h), cache, start)
         h = h + a
         return h + self.mlp(self.ln_2(h)), present
 
@@ -408,18 +409,25 @@ class GPT(keras.Model):
             )
         return ops.convert_to_tensor(arr.astype("int32"))
 
-    def forward_cached(self, ids, cache=None, start=0):
+    def forward_cached(self, ids, cache=None, start: int = 0):
         """Logits of the last position of ``ids`` (B, t) at absolute positions
         ``start, ..., start+t-1``, given the per-block caches of earlier positions.
 
-        Returns ``(logits (B, V), cache)``; ``cache`` is a list of ``(k, v)`` per block.
+        ``cache`` is ``None`` (start empty buffers; then ``start`` must be 0) or the list of
+        ``(k, v)`` per block returned by the previous call. Returns ``(logits (B, V), cache)``.
         """
+        B, t = ids.shape[0], ids.shape[1]
+        if start + t > self.config.block_size:
+            raise ValueError(f"positions up to {start + t} exceed block_size")
+        if cache is None:
+            c = self.config
+            shape = (B, c.block_size, c.n_head, c.n_embd // c.n_head)
+            cache = [(ops.zeros(shape), ops.zeros(shape)) for _ in self.blocks]
         h = self._embed(ids, start)
-        cache = cache if cache is not None else [None] * len(self.blocks)
         new_cache = []
-        for block, past in zip(self.blocks, cache, strict=True):
-            h, present = block.call_cached(h, past)
-            new_cache.append(present)
+        for block, kv in zip(self.blocks, cache, strict=True):
+            h, kv = block.call_cached(h, kv, start)
+            new_cache.append(kv)
         return self._logits(h[:, -1:])[:, 0], new_cache
 
     # -- weights, config, saving ---------------------------------------------------------
