@@ -1,7 +1,8 @@
 """Models as functions, in Keras: the small architectures whose parameters chapter 1 counts.
 
 Everything here uses ``keras.layers`` only, so it runs on TensorFlow, JAX and PyTorch. The
-NumPy ground truth is :mod:`mlfoundations.reference.models`. Softmax with temperature and
+NumPy ground truth is :mod:`mlfoundations.reference.models`. Keras only: ``dense_model``,
+``mlp_model`` (the reference counts their parameters with other names). Softmax with temperature and
 sampling live in :mod:`mlfoundations.sampling`; the GPT in :mod:`mlfoundations.transformer`.
 """
 

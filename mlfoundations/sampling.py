@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from .checks import check_positive
+from .activations import softmax
 from .reference.sampling import check_sampling_args
 
 __all__ = ["softmax", "greedy", "probabilities", "sample"]
@@ -25,20 +25,6 @@ def _logits(logits):
     if not str(z.dtype).startswith(("float", "bfloat")):
         z = ops.cast(z, "float32")
     return z
-
-
-def softmax(x, axis: int = -1, temperature: float = 1.0):
-    """``softmax(x / T)`` along ``axis``, with ``keras.ops``.
-
-    Parameters
-    ----------
-    x : tensor of shape (..., K)
-    axis : int, default -1
-    temperature : float, default 1.0
-        ``T > 0`` (use :func:`greedy` for ``T = 0``).
-    """
-    temperature = check_positive(temperature, "temperature")
-    return ops.softmax(_logits(x) / temperature, axis=axis)
 
 
 def greedy(logits):

@@ -157,7 +157,7 @@ class CausalSelfAttention(layers.Layer):
             return self._out(y, training)
         T = x.shape[1] if x.shape[1] is not None else ops.shape(x)[1]
         q, k, v = (ops.transpose(t, (0, 2, 1, 3)) for t in (q, k, v))  # (B, H, T, hd)
-        y, weights = _attention(q, k, v, causal_mask_traced(T))
+        y, weights = _attention(q, k, v, _causal_mask_traced(T))
         y = ops.matmul(self.attn_dropout(weights, training=training), v)
         y = self._out(ops.transpose(y, (0, 2, 1, 3)), training)
         return (y, weights) if return_attention_scores else y
@@ -193,8 +193,8 @@ class CausalSelfAttention(layers.Layer):
         }
 
 
-def causal_mask_traced(T):
-    """:func:`causal_mask` for a length that may be symbolic (no argument check)."""
+def _causal_mask_traced(T):
+    """``causal_mask`` for a length that may be symbolic (no argument check)."""
     i = ops.arange(T)
     return ops.expand_dims(i, 1) >= ops.expand_dims(i, 0)
 

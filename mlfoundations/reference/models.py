@@ -4,7 +4,8 @@ NumPy only. Parameter counts are closed-form functions of the architecture, so t
 checked against ``model.count_params()`` and used to size models nobody here can train. The
 transformer's count (:func:`~mlfoundations.reference.transformer.gpt_params`) lives with the
 transformer; softmax with temperature, greedy choice and sampling in
-:mod:`mlfoundations.reference.sampling`.
+:mod:`mlfoundations.reference.sampling`. Reference only: ``dense_params``, ``mlp_params``,
+``embedding_params`` (the Keras side builds the models they count).
 """
 
 from __future__ import annotations

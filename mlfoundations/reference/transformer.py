@@ -13,7 +13,10 @@ out here once, so the Keras model can be checked against it weight for weight:
   parameter count used by chapters 1 and 10.
 
 Names on both sides (same signature): ``scaled_dot_product_attention``, ``causal_mask``.
-Reference only: the rest (the Keras side has layers instead of functions).
+Reference only (the Keras side has layers instead): ``split_heads``, ``merge_heads``,
+``layer_norm``, ``gelu_mlp``, ``causal_self_attention``, ``sinusoidal_positions``,
+``learned_positions``, ``rope``, ``gpt_forward``, ``TransformerConfig``, ``gpt_params``,
+``check_token_ids``.
 """
 
 from __future__ import annotations
