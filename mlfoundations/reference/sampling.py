@@ -13,8 +13,9 @@ token) into drawn class indices:
    numbers from a seeded generator.
 
 The Keras twin :mod:`mlfoundations.sampling` has the same names and signatures
-(``softmax``, re-exported from the activations pair, ``greedy``, ``probabilities``, ``sample``); it draws its uniform numbers from
-the backend's generator, so the same seed gives the same draws on one backend only.
+(``softmax``, re-exported from the activations pair, ``greedy``, ``probabilities``,
+``sample``); it draws its uniform numbers from the backend's generator, so the same seed
+gives the same draws on one backend only.
 Reference only: ``check_sampling_args`` (the Keras side calls it).
 """
 
