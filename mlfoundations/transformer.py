@@ -7,7 +7,9 @@ ground truth is :mod:`mlfoundations.reference.transformer` (same ``causal_mask``
 reproduces :class:`GPT`'s logits from ``GPT.numpy_weights()``).
 
 Keras only: :class:`CausalSelfAttention`, :class:`TransformerBlock`, :class:`GPT`,
-:func:`generate`, :func:`load_gpt` (layers and a model, where the reference has functions).
+:func:`generate`, :func:`load_gpt` (layers and a model, where the reference has functions),
+and the language-model loop :func:`get_batch`, :func:`evaluate_lm`, :func:`train_lm`
+(random windows, whole-split evaluation, checkpoints and resuming).
 
 The layout and initialisation are nanoGPT's (Karpathy): packed ``c_attn`` projection,
 GELU MLP of width 4D, weights ``N(0, 0.02)`` with the residual output projections at
@@ -36,6 +38,9 @@ __all__ = [
     "GPT",
     "generate",
     "load_gpt",
+    "get_batch",
+    "evaluate_lm",
+    "train_lm",
 ]
 
 _PACKAGE = "mlfoundations"
@@ -364,7 +369,7 @@ class GPT(keras.Model):
     # -- forward -----------------------------------------------------------------------
     def _embed(self, ids, start=0, training=None):
         T = ops.shape(ids)[1]
-        positions = ops.arange(start, start + T)
+        positions = ops.arange(T) + start
         return self.drop(self.wte(ids) + self.wpe(positions)[None], training=training)
 
     def _logits(self, h):
@@ -585,3 +590,151 @@ def generate(
         nxt = ops.convert_to_numpy(sample(logits, **sample_options, seed=step_seed))  # (B, 1)
         ids = np.concatenate([ids, nxt.astype(np.int64)], axis=1)
     return ids[0] if squeeze else ids
+
+
+# ------------------------------------------------------------------- language-model loop
+def get_batch(tokens, batch_size: int, block_size: int, rng: np.random.Generator):
+    """``batch_size`` random windows of a token stream, and the same windows shifted by one.
+
+    Returns ``x, y`` of shape (batch_size, block_size), int32, with ``y[:, t] = x[:, t+1]``
+    continued by the next token: the targets of next-token prediction.
+    """
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 1 or len(tokens) <= block_size:
+        raise ValueError(
+            f"tokens must be a 1-D stream longer than block_size={block_size}, "
+            f"got shape {tokens.shape}"
+        )
+    start = rng.integers(0, len(tokens) - block_size, size=batch_size)
+    index = start[:, None] + np.arange(block_size)  # (B, T)
+    return tokens[index].astype("int32"), tokens[index + 1].astype("int32")
+
+
+def evaluate_lm(model: GPT, tokens, *, batch_size: int = 64) -> float:
+    """Mean next-token cross-entropy (nats) over a whole token stream.
+
+    The stream is cut into consecutive windows of ``block_size`` (the tail that does not
+    fill a window is dropped); every position of every window is predicted, so the loss
+    covers the split instead of a few random batches.
+    """
+    tokens = np.asarray(tokens)
+    T = model.config.block_size
+    n = (len(tokens) - 1) // T
+    if n < 1:
+        raise ValueError(f"tokens must hold more than block_size={T} ids, got {len(tokens)}")
+    x = tokens[: n * T].reshape(n, T).astype("int32")
+    y = tokens[1 : n * T + 1].reshape(n, T).astype("int32")
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")
+    total = 0.0
+    for i in range(0, n, batch_size):
+        logits = model(x[i : i + batch_size])
+        total += float(ops.convert_to_numpy(loss(y[i : i + batch_size], logits)))
+    return total / (n * T)
+
+
+def _restore(model: GPT, saved: GPT) -> None:
+    """Copy weights and optimizer state from ``saved`` into the compiled ``model``.
+
+    The model keeps its own optimizer object: what it was built with (which variables are
+    not decayed, say) is configuration that a ``.keras`` file does not carry.
+    """
+    if model.optimizer is None or saved.optimizer is None:
+        raise ValueError("resuming needs a compiled model and a checkpoint with an optimizer")
+    model.set_weights(saved.get_weights())
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    mine, theirs = model.optimizer.variables, saved.optimizer.variables
+    if [tuple(v.shape) for v in mine] != [tuple(v.shape) for v in theirs]:
+        raise ValueError("the checkpoint's optimizer state does not fit this optimizer")
+    for v, w in zip(mine, theirs, strict=True):
+        v.assign(w)
+
+
+def train_lm(
+    model: GPT,
+    tokens,
+    *,
+    steps: int,
+    batch_size: int,
+    seed: int = 0,
+    evaluate=None,
+    eval_every: int | None = None,
+    checkpoint=None,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress=None,
+) -> dict:
+    """Train a compiled :class:`GPT` on random windows of ``tokens`` for ``steps`` steps.
+
+    Step ``i`` draws its batch from ``numpy.random.default_rng([seed, i])``, so the batches
+    do not depend on where a run was interrupted. Every ``checkpoint_every`` steps the model
+    (weights and optimizer state, which holds the step count) is saved atomically to
+    ``checkpoint`` (a ``.keras`` path) with the history next to it (``.json``); with
+    ``resume=True`` training continues from there and ends where an uninterrupted run ends.
+
+    Parameters
+    ----------
+    model : GPT
+        Compiled with an optimizer and a sparse cross-entropy on logits.
+    tokens : array_like of int, shape (N,)
+    steps, batch_size : int
+    seed : int, default 0
+    evaluate : callable, optional
+        ``evaluate(model) -> float``, called every ``eval_every`` steps and at the end.
+    checkpoint : path-like, optional
+    resume : bool, default False
+        Continue from ``checkpoint`` (``FileNotFoundError`` if there is none; ``ValueError``
+        if it holds another configuration).
+    stop_after : int, optional
+        Stop after this step (to simulate an interrupted run).
+    progress : callable, optional
+        Wraps the step range (e.g. ``tqdm``).
+
+    Returns
+    -------
+    dict
+        ``{"model", "train_loss" (one per step), "eval_step", "eval_loss", "seconds"}``.
+    """
+    import json
+    import time
+
+    if not isinstance(model, GPT):
+        raise TypeError(f"model must be a GPT, got {type(model).__name__}")
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    tokens = check_token_ids(tokens, model.config.vocab_size, "tokens")
+    if (checkpoint_every or resume) and checkpoint is None:
+        raise ValueError("checkpoint_every and resume need a checkpoint path")
+    history = {"train_loss": [], "eval_step": [], "eval_loss": [], "seconds": 0.0}
+    start = 0
+    if resume:
+        checkpoint = Path(checkpoint)
+        _restore(model, load_gpt(checkpoint, expect=model.config))
+        history = json.loads(checkpoint.with_suffix(".json").read_text())
+        start = int(ops.convert_to_numpy(model.optimizer.iterations))
+        if start != len(history["train_loss"]):
+            raise ValueError(f"{checkpoint}: optimizer at step {start}, history disagrees")
+    if model.optimizer is None:
+        raise ValueError("compile the model (optimizer and loss) before train_lm")
+    T, began = model.config.block_size, time.perf_counter() - history["seconds"]
+    last = steps if stop_after is None else min(steps, check_positive_int(stop_after, "stop_after"))
+    step_range = range(start, last)
+    for step in progress(step_range) if progress else step_range:
+        x, y = get_batch(tokens, batch_size, T, np.random.default_rng([seed, step]))
+        loss = model.train_on_batch(x, y)
+        history["train_loss"].append(float(np.asarray(loss).reshape(-1)[0]))
+        done = step + 1
+        if evaluate is not None and (done == steps or (eval_every and done % eval_every == 0)):
+            history["eval_step"].append(done)
+            history["eval_loss"].append(float(evaluate(model)))
+        if (
+            checkpoint is not None
+            and checkpoint_every
+            and (done % checkpoint_every == 0 or done == last)
+        ):
+            history["seconds"] = time.perf_counter() - began
+            model.save(checkpoint)
+            Path(checkpoint).with_suffix(".json").write_text(json.dumps(history))
+    history["seconds"] = time.perf_counter() - began
+    return {"model": model, **history}
