@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import sys
 import time
@@ -179,6 +180,7 @@ def main(argv=None) -> Path:
     from mlfoundations.book.report import format_table, write_results
 
     backend = keras.backend.backend()
+    load_before = os.getloadavg()[0]
     rng = np.random.default_rng(0)
     ids = rng.integers(0, CONFIG["vocab_size"], size=(BATCH, CONFIG["block_size"] + 1))
     x, y = ids[:, :-1].astype("int32"), ids[:, 1:].astype("int32")
@@ -225,6 +227,8 @@ def main(argv=None) -> Path:
         "timed_steps": args.blocks * args.per_block,
         "new_tokens": args.new_tokens,
         "torch_threads": torch.get_num_threads(),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpu_count": os.cpu_count(),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
         "date": time.strftime("%Y-%m-%d"),
         "keras": keras.__version__,
@@ -234,7 +238,9 @@ def main(argv=None) -> Path:
         f"# GPT training step, {backend}\n\n"
         f"nanoGPT's Shakespeare-char CPU configuration, batch {BATCH}, median of "
         f"{settings['timed_steps']} steps after {args.warmup} warm-up steps, "
-        f"torch threads {settings['torch_threads']}, {settings['date']}.\n\n"
+        f"torch threads {settings['torch_threads']}, {settings['date']}; 1-minute load "
+        f"average {settings['load_average_1min']} (before, after) on {os.cpu_count()} CPUs: "
+        "a load above the CPU count means other processes shared the cores.\n\n"
         + format_table(rows, floatfmt=".3g", style="markdown")
         + f"\n\nGeneration of {args.new_tokens} tokens (best of 2):\n\n"
         + format_table(gen_rows, floatfmt=".3g", style="markdown")

@@ -148,8 +148,10 @@ model.save(sys.argv[1])
 """
 
 
-@pytest.mark.parametrize("writer", ["tensorflow", "jax", "torch"])
-@pytest.mark.parametrize(("bias", "tied"), [(True, True), (False, False)])
+@pytest.mark.parametrize(
+    ("writer", "bias", "tied"),
+    [("tensorflow", True, True), ("jax", False, False), ("torch", True, False)],
+)
 def test_saved_on_one_backend_loads_on_this_one(writer, bias, tied, backend, tmp_path):
     from mlfoundations.transformer import GPT, load_gpt
 
@@ -295,3 +297,50 @@ def test_config_round_trips_through_json():
     config = json.loads(json.dumps(model.get_config()))
     clone = GPT.from_config(config)
     assert clone.config == model.config and clone.dropout == 0.1
+
+
+def _compiled_tiny_gpt(total_steps):
+    import keras
+
+    from mlfoundations.optim import recipe
+    from mlfoundations.transformer import GPT
+
+    keras.utils.set_random_seed(0)
+    model = GPT(13, 16, n_layer=2, n_head=2, n_embd=32, bias=False)
+    optimizer = recipe(
+        model, max_lr=1e-2, min_lr=1e-3, warmup_steps=3, total_steps=total_steps, beta2=0.99,
+        decay_embeddings=True,
+    )  # fmt: skip
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer=optimizer, loss=loss)
+    return model
+
+
+def test_resume_continues_a_stopped_run_to_the_same_loss(tmp_path):
+    from mlfoundations.transformer import GPT, evaluate_lm, train_lm
+
+    tokens = (np.arange(3000) * 7 % 23) % 13
+    options = {
+        "steps": 10, "batch_size": 4, "seed": 1, "eval_every": 5,
+        "evaluate": lambda m: evaluate_lm(m, tokens[:400]),
+    }  # fmt: skip
+    whole = train_lm(_compiled_tiny_gpt(10), tokens, **options)
+    ckpt = tmp_path / "ckpt.keras"
+    stopped = train_lm(
+        _compiled_tiny_gpt(10), tokens, checkpoint=ckpt, checkpoint_every=3, stop_after=7,
+        **options,
+    )  # fmt: skip
+    assert len(stopped["train_loss"]) == 7 and ckpt.exists()
+    resumed = train_lm(
+        _compiled_tiny_gpt(10), tokens, checkpoint=ckpt, checkpoint_every=3, resume=True,
+        **options,
+    )  # fmt: skip
+    assert len(resumed["train_loss"]) == 10
+    # same backend, same batches, same optimizer state: equal within 1e-5
+    np.testing.assert_allclose(resumed["train_loss"], whole["train_loss"], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(resumed["eval_loss"], whole["eval_loss"], rtol=0, atol=1e-5)
+    assert whole["eval_loss"][-1] < whole["eval_loss"][0]
+    other = GPT(13, 16, n_layer=1, n_head=2, n_embd=32, bias=False)
+    other.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="another configuration"):
+        train_lm(other, tokens, checkpoint=ckpt, resume=True, steps=10, batch_size=4)
