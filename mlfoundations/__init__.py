@@ -11,8 +11,9 @@ Chapter → modules → tests. ``reference/x`` is ``mlfoundations/reference/x.py
 ``mlfoundations/x.py``, a test ``t`` is ``tests/t.py``; *planned* rows land with their
 chapter.
 
-* **1** modules: models, reference/models, activations; tests: test_models,
-  test_reference_models
+* **1** modules: models, reference/models, activations, sampling, reference/sampling,
+  reference/transformer; tests: test_models, test_reference_models, test_sampling,
+  test_reference_sampling
 * **2** modules: sklearn_baselines, reference/trees, reference/neighbors,
   reference/naive_bayes, data; tests: test_baselines, test_reference_trees, test_data
 * **3** modules: linear, reference/linear, losses, reference/losses, optim, reference/optim;
@@ -26,8 +27,9 @@ chapter.
   test_reference_activations, test_peer_torch
 * **7** modules: *planned*: embeddings, reference/embeddings, reference/tokenizers; tests:
   *planned*
-* **8** modules: *planned*: sampling, reference/sampling, transformer,
-  reference/transformer; tests: *planned*
+* **8** modules: transformer, reference/transformer, sampling, reference/sampling, optim,
+  data; tests: test_transformer, test_reference_transformer, test_sampling,
+  test_reference_sampling
 * **9** modules: optim, reference/optim; tests: test_optim, test_reference_optim,
   test_peer_torch_optim
 * **10** modules: *planned*: scaling, reference/scaling; tests: *planned*

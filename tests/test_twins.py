@@ -19,7 +19,6 @@ PAIRS = sorted(
 )
 # Known, owned elsewhere: remove an entry when its branch lands.
 PENDING = {
-    ("models", "sample"): "the GPT pieces move to sampling/transformer (issue 12, branch ch8)",
     ("optim", "diagnose"): "Keras side takes a History first (issue 11, branch ch9)",
 }
 
@@ -66,8 +65,6 @@ def test_shared_names_have_one_signature(backend, name):
 
 @pytest.mark.parametrize("name", PAIRS)
 def test_one_sided_names_are_listed_in_the_docstring(backend, name):
-    if name == "models":
-        pytest.skip(PENDING[("models", "sample")])
     keras_module = importlib.import_module(f"mlfoundations.{name}")
     numpy_module = importlib.import_module(f"mlfoundations.reference.{name}")
     keras_side, numpy_side = _public(keras_module), _public(numpy_module)

@@ -1,0 +1,259 @@
+"""Training-step time of the Keras GPT (chapter 8) next to a plain PyTorch GPT of the same
+configuration, and generation speed with and without the KV cache.
+
+    KERAS_BACKEND=jax python benchmarks/gpt.py
+    # writes benchmarks/results/gpt_jax.md and gpt_jax.json (same rows)
+
+Both models are nanoGPT's Shakespeare-char CPU configuration (4 layers, 4 heads, width 128,
+context 64, vocabulary 65, no biases, tied embeddings, exact GELU) and take the same step:
+forward, cross-entropy, backward, clipping to global norm 1, AdamW (β 0.9/0.99, weight decay
+0.1 on every matrix), on one fixed batch of 12 × 64 token ids.
+
+* plain PyTorch: written here in the style of nanoGPT's ``model.py`` (packed ``c_attn``,
+  ``F.scaled_dot_product_attention(is_causal=True)``, ``torch.optim.AdamW``), eager;
+* Keras: :class:`mlfoundations.transformer.GPT` compiled with
+  :func:`mlfoundations.optim.recipe`, one ``train_on_batch`` per step (a compiled step on
+  TensorFlow and JAX, eager on the torch backend).
+
+Steps are timed one by one after a warm-up, in alternating blocks of the two
+implementations so that a change of machine load hits both; the table gives the median.
+Generation: ``generate`` of ``--new-tokens`` characters from a one-character prompt, with
+the KV cache and without it (tokens per second, best of two). A benchmark, not a test:
+numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mlfoundations.backend import quiet_backend_logs  # noqa: E402
+
+quiet_backend_logs()
+
+CONFIG = {"vocab_size": 65, "block_size": 64, "n_layer": 4, "n_head": 4, "n_embd": 128}
+BATCH = 12
+
+
+def torch_gpt(seed: int):
+    """A plain PyTorch GPT (nanoGPT's layout) and its training step."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    torch.manual_seed(seed)
+    V, T, L, H, D = (CONFIG[k] for k in ("vocab_size", "block_size", "n_layer", "n_head",
+                                          "n_embd"))  # fmt: skip
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1 = nn.LayerNorm(D, bias=False)
+            self.c_attn = nn.Linear(D, 3 * D, bias=False)
+            self.attn_proj = nn.Linear(D, D, bias=False)
+            self.ln_2 = nn.LayerNorm(D, bias=False)
+            self.c_fc = nn.Linear(D, 4 * D, bias=False)
+            self.mlp_proj = nn.Linear(4 * D, D, bias=False)
+
+        def forward(self, x):
+            B, T_, C = x.shape
+            q, k, v = self.c_attn(self.ln_1(x)).split(D, dim=2)
+            q, k, v = (t.view(B, T_, H, C // H).transpose(1, 2) for t in (q, k, v))
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, T, hd)
+            x = x + self.attn_proj(y.transpose(1, 2).contiguous().view(B, T_, C))
+            return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x))))
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(V, D), nn.Embedding(T, D)
+            self.blocks = nn.ModuleList(Block() for _ in range(L))
+            self.ln_f = nn.LayerNorm(D, bias=False)
+            self.lm_head = nn.Linear(D, V, bias=False)
+            self.lm_head.weight = self.wte.weight  # tied
+            for name, p in self.named_parameters():
+                if p.dim() >= 2:
+                    std = 0.02 / math.sqrt(2 * L) if name.endswith("proj.weight") else 0.02
+                    nn.init.normal_(p, 0.0, std)
+
+        def forward(self, idx, targets):
+            pos = torch.arange(idx.shape[1])
+            x = self.wte(idx) + self.wpe(pos)
+            for block in self.blocks:
+                x = block(x)
+            logits = self.lm_head(self.ln_f(x))
+            return F.cross_entropy(logits.view(-1, V), targets.view(-1))
+
+    model = GPT()
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=1e-3,
+        betas=(0.9, 0.99),
+    )
+    n_params = sum(p.numel() for p in model.parameters())
+
+    def step(x, y):
+        loss = model(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        return loss.item()
+
+    return step, n_params
+
+
+def keras_gpt(seed: int):
+    import keras
+
+    from mlfoundations.optim import recipe
+    from mlfoundations.transformer import GPT
+
+    keras.utils.set_random_seed(seed)
+    model = GPT(**CONFIG, bias=False)
+    optimizer = recipe(
+        model, max_lr=1e-3, min_lr=1e-4, warmup_steps=0, total_steps=10**6, weight_decay=0.1,
+        clip_global_norm=1.0, beta1=0.9, beta2=0.99, decay_embeddings=True,
+    )  # fmt: skip
+    model.compile(
+        optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
+
+    def step(x, y):
+        return float(np.asarray(model.train_on_batch(x, y)).reshape(-1)[0])
+
+    return step, model
+
+
+def time_steps(steps: dict, batches: dict, warmup: int, blocks: int, per_block: int) -> dict:
+    """Median seconds per step of each implementation, timed in alternating blocks."""
+    for name, step in steps.items():
+        for _ in range(warmup):
+            step(*batches[name])
+    times = {name: [] for name in steps}
+    for _ in range(blocks):
+        for name, step in steps.items():
+            for _ in range(per_block):
+                start = time.perf_counter()
+                step(*batches[name])
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def generation_speed(model, new_tokens: int) -> dict:
+    from mlfoundations.transformer import generate
+
+    out = {}
+    for kv_cache in (True, False):
+        best = math.inf
+        for _ in range(2):
+            start = time.perf_counter()
+            generate(model, [0], new_tokens, temperature=1.0, seed=0, kv_cache=kv_cache)
+            best = min(best, time.perf_counter() - start)
+        out[kv_cache] = new_tokens / best
+    return out
+
+
+def main(argv=None) -> Path:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--blocks", type=int, default=5)
+    parser.add_argument("--per-block", type=int, default=10)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args(argv)
+
+    import keras
+    import torch
+
+    from mlfoundations.book.report import format_table, write_results
+
+    backend = keras.backend.backend()
+    load_before = os.getloadavg()[0]
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, CONFIG["vocab_size"], size=(BATCH, CONFIG["block_size"] + 1))
+    x, y = ids[:, :-1].astype("int32"), ids[:, 1:].astype("int32")
+    torch_step, torch_params = torch_gpt(0)
+    keras_step, model = keras_gpt(0)
+    assert model.count_params() == torch_params, (model.count_params(), torch_params)
+    batches = {
+        "plain PyTorch": (torch.from_numpy(x).long(), torch.from_numpy(y).long()),
+        "Keras GPT": (x, y),
+    }
+    medians = time_steps(
+        {"plain PyTorch": torch_step, "Keras GPT": keras_step},
+        batches,
+        args.warmup,
+        args.blocks,
+        args.per_block,
+    )
+    tokens = BATCH * CONFIG["block_size"]
+    base = medians["plain PyTorch"]
+    rows = [
+        {
+            "backend": backend,
+            "implementation": name,
+            "ms/step": 1000 * t,
+            "tokens/s": tokens / t,
+            "ratio vs plain PyTorch": t / base,
+        }
+        for name, t in medians.items()
+    ]
+    speed = generation_speed(model, args.new_tokens)
+    gen_rows = [
+        {
+            "backend": backend,
+            "generate": "KV cache" if kv else "no cache",
+            "tokens/s": tps,
+            "speed-up": tps / speed[False],
+        }
+        for kv, tps in speed.items()
+    ]
+    settings = {
+        **CONFIG,
+        "batch": BATCH,
+        "warmup": args.warmup,
+        "timed_steps": args.blocks * args.per_block,
+        "new_tokens": args.new_tokens,
+        "torch_threads": torch.get_num_threads(),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpu_count": os.cpu_count(),
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
+        "date": time.strftime("%Y-%m-%d"),
+        "keras": keras.__version__,
+        "torch": torch.__version__,
+    }
+    markdown = (
+        f"# GPT training step, {backend}\n\n"
+        f"nanoGPT's Shakespeare-char CPU configuration, batch {BATCH}, median of "
+        f"{settings['timed_steps']} steps after {args.warmup} warm-up steps, "
+        f"torch threads {settings['torch_threads']}, {settings['date']}; 1-minute load "
+        f"average {settings['load_average_1min']} (before, after) on {os.cpu_count()} CPUs: "
+        "a load above the CPU count means other processes shared the cores.\n\n"
+        + format_table(rows, floatfmt=".3g", style="markdown")
+        + f"\n\nGeneration of {args.new_tokens} tokens (best of 2):\n\n"
+        + format_table(gen_rows, floatfmt=".3g", style="markdown")
+        + "\n"
+    )
+    md, _ = write_results(
+        args.out / f"gpt_{backend}.md",
+        markdown,
+        {"settings": settings, "rows": rows, "generation": gen_rows},
+    )
+    print(markdown)
+    return md
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,433 @@
+# %% [markdown]
+# # 8. The transformer
+#
+# Attention from scratch, a GPT built from it, trained on Tiny Shakespeare, and sampled.
+#
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 40 s, full ≈ 3 min per seed on 2 CPU cores
+#
+# A language model predicts the next token from the ones before it. The transformer does it
+# with one new operation, *attention*: every position builds a query, compares it with a
+# key at every earlier position, and takes a weighted average of their values. Stack that
+# with a small MLP, residual connections and layer norms, and you have GPT. This chapter
+# builds each piece in NumPy (`mlfoundations.reference.transformer`), checks the Keras
+# model (`mlfoundations.transformer.GPT`) against it weight for weight, trains it on
+# characters, and samples from it with the rules of `mlfoundations.sampling`.
+
+# %%
+from mlfoundations.book import chapter
+from mlfoundations.book.options import flag
+
+resume = flag("--resume", action="store_true", help="continue from the last checkpoint in --out")
+run = chapter.setup("08_transformer", extra=[resume])
+import json
+import warnings
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from mlfoundations import data, sampling, transformer
+from mlfoundations.book.plotting import subplots
+from mlfoundations.optim import recipe
+from mlfoundations.reference import transformer as ref
+
+ROOT = chapter.chapters_dir().parent  # the repository: committed results live there
+print("Keras backend:", keras.backend.backend())
+
+# %% [markdown]
+# ## Attention, step by step
+#
+# Take six tokens, each already a vector $x_t \in \mathbb{R}^d$. Three matrices turn every
+# token into a **query** $q_t = x_t W_q$ (what am I looking for?), a **key** $k_t = x_t W_k$
+# (what do I contain?) and a **value** $v_t = x_t W_v$ (what do I pass on?). Position $t$
+# scores every position $s$ by $q_t \cdot k_s / \sqrt{d}$, turns the scores into weights with
+# a softmax, and outputs the weighted average of the values:
+#
+# $$\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt d}
+#   + M\right) V, \qquad M_{ts} = \begin{cases} 0 & s \le t \\ -\infty & s > t.\end{cases}$$
+#
+# The mask $M$ makes it *causal*: a position may not look at the future it is trying to
+# predict. Dividing by $\sqrt d$ keeps the scores' spread near 1 whatever the width, so the
+# softmax does not saturate at initialisation.
+
+# %%
+words = ["the", "cat", "sat", "on", "the", "mat"]
+rng = np.random.default_rng(run.seed)
+d = 8
+x = rng.normal(size=(len(words), d))  # one vector per token, (T, d)
+W_q, W_k, W_v = (rng.normal(size=(d, d)) / np.sqrt(d) for _ in range(3))
+q, k, v = x @ W_q, x @ W_k, x @ W_v  # (T, d) each
+scores = q @ k.T / np.sqrt(d)  # (T, T): row t = how much t likes each s
+mask = ref.causal_mask(len(words))
+out, weights = ref.scaled_dot_product_attention(q, k, v, mask)
+out_keras, weights_keras = transformer.scaled_dot_product_attention(
+    q.astype("float32"), k.astype("float32"), v.astype("float32"), mask
+)
+gap = np.abs(keras.ops.convert_to_numpy(out_keras) - out).max()
+np.testing.assert_allclose(keras.ops.convert_to_numpy(weights_keras), weights, atol=1e-6)
+print(f"NumPy vs Keras ({run.backend}) attention output: max |difference| = {gap:.1e}")
+
+fig, axes = subplots(1, 2, figsize=(9, 3.6))
+for ax, matrix, title in (
+    (axes[0], np.where(mask, scores, np.nan), "scores q·k/√d (future masked)"),
+    (axes[1], weights, "weights = softmax of each row"),
+):
+    im = ax.imshow(matrix, cmap="viridis")
+    ax.set_xticks(range(len(words)), words)
+    ax.set_yticks(range(len(words)), words)
+    ax.set_xlabel("key position s")
+    ax.set_ylabel("query position t")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+run.figure(fig, "attention_step_by_step")
+
+# %% [markdown]
+# Each row of the weights sums to 1 and is zero above the diagonal: the first "the" can
+# only attend to itself, "mat" to all six words. A row with *nothing* allowed would be a
+# softmax of only $-\infty$, i.e. $0/0$; the reference refuses it with a clear error
+# instead of returning NaN.
+#
+# **Multi-head attention** runs $H$ of these in parallel on $d/H$ channels each (a head can
+# track the previous character while another tracks the start of the word), concatenates
+# the results and mixes them with one more matrix $W_o$. GPT packs $W_q, W_k, W_v$ into one
+# $d \times 3d$ matrix `c_attn`. The tests check our layer against
+# `keras.layers.MultiHeadAttention` with the same weights copied in, on every backend.
+#
+# ## Where is each token? Positional encodings
+#
+# Attention by itself ignores order: shuffle the keys and values together and each output
+# is the same. The model needs to know positions. Three answers, all in the reference:
+#
+# * **sinusoidal** (the original transformer): add $\sin(t/10000^{2i/d})$ and
+#   $\cos(\cdot)$ channel pairs, clocks turning at geometrically spaced speeds;
+# * **learned** (GPT-2, this chapter's model): a table of `block_size` × $d$ trained
+#   numbers, added to the token embedding; no row exists past `block_size`;
+# * **rotary, RoPE** (Llama): rotate each query and key pair of channels by an angle
+#   proportional to the position, so $q_s\cdot k_t$ depends only on $s - t$.
+
+# %%
+pe = ref.sinusoidal_positions(64, 128)
+q1, k1 = rng.normal(size=16), rng.normal(size=16)
+rq, rk = ref.rope(np.tile(q1, (40, 1))), ref.rope(np.tile(k1, (40, 1)))
+relative = [rq[s] @ rk[s - 5] for s in (5, 17, 39)]
+print("RoPE: q·k at (s, s−5) for s = 5, 17, 39:", np.round(relative, 10))
+np.testing.assert_allclose(relative, relative[0], rtol=1e-9)
+
+# %% [markdown]
+# The same dot product at three absolute positions: only the distance, 5, matters. The
+# sinusoidal table is drawn below, next to the learned table of the model trained later in
+# this chapter.
+#
+# ## The model and its parameter budget
+#
+# A GPT block is `x + attn(ln_1(x))` followed by `x + mlp(ln_2(x))`: layer norm *before*
+# each sublayer (pre-LN), a residual path that carries the input straight through, and an
+# MLP that widens to $4d$ with a GELU. Token embedding plus learned positions in, a final
+# layer norm, and logits from the token table itself (*tied* embeddings) out. The full
+# configuration is nanoGPT's Shakespeare-char model for CPUs: 4 layers, 4 heads, width 128,
+# context 64 characters, no biases. Quick mode trains a smaller one.
+
+# %%
+config = {
+    "block_size": run.size(32, 64),
+    "n_layer": run.size(2, 4),
+    "n_head": 4,
+    "n_embd": run.size(64, 128),
+}
+batch_size = run.size(16, 12)
+steps = run.size(200, 2000)
+max_lr, min_lr, warmup_steps = 1e-3 * run.size(3, 1), 1e-4 * run.size(3, 1), run.size(25, 100)
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", data.OfflineFallbackWarning)
+    text = data.tiny_shakespeare()
+on_shakespeare = not any(issubclass(w.category, data.OfflineFallbackWarning) for w in caught)
+corpus = "Tiny Shakespeare" if on_shakespeare else "the offline fallback (Python's help texts)"
+chars = sorted(set(text))
+stoi = {c: i for i, c in enumerate(chars)}
+tokens = np.array([stoi[c] for c in text], dtype=np.int64)
+n_train = int(0.9 * len(tokens))
+train_tokens, val_tokens = tokens[:n_train], tokens[n_train:]
+val_eval = val_tokens[: run.size(16_384, len(val_tokens))]
+print(f"corpus: {corpus}, {len(text):,} characters, vocabulary {len(chars)}")
+print(
+    f"train {len(train_tokens):,} / validation {len(val_tokens):,} characters; "
+    f"the validation loss is measured on {len(val_eval):,} of them"
+)
+
+keras.utils.set_random_seed(run.seed)
+model = transformer.GPT(len(chars), **config, bias=False)
+budget = []
+for label, c in (
+    ("this run", model.config),
+    ("nanoGPT Shakespeare-char", ref.TransformerConfig(65, 64, 4, 4, 128, bias=False)),
+    ("GPT-2 small", ref.NAMED_MODELS["GPT-2 small"]),
+):
+    parts = ref.gpt_params(c)
+    budget.append(
+        {
+            "model": label,
+            "token table": parts["embedding"],
+            "positions": parts["position"],
+            "attention": parts["attention"],
+            "MLP": parts["feed_forward"],
+            "norms": parts["norms"],
+            "total": parts["total"],
+            "embeddings share": f"{(parts['embedding'] + parts['position']) / parts['total']:.1%}",
+        }
+    )
+assert model.count_params() == budget[0]["total"]
+_ = run.table(budget, title="Parameter budget (formula; the first row equals count_params())")
+
+# %% [markdown]
+# At this size the MLPs hold two thirds of the parameters and the attention matrices one
+# third: the $12d^2$ per block of chapter 1 splits as $4d^2$ (attention) + $8d^2$ (MLP).
+# The character vocabulary is tiny, so the embeddings are a small share here, against
+# almost a third in GPT-2 small with its vocabulary of subword tokens.
+#
+# Before training, one more check: the NumPy forward pass, fed the Keras model's weights,
+# gives the same logits.
+
+# %%
+probe = tokens[: 2 * config["block_size"]].reshape(2, -1)
+logits_numpy = ref.gpt_forward(probe, model.numpy_weights(), model.config)
+init_gap = np.abs(keras.ops.convert_to_numpy(model(probe)) - logits_numpy).max()
+print(f"untrained GPT: max |Keras − NumPy| logit = {init_gap:.1e}")
+assert init_gap < 1e-4
+
+# %% [markdown]
+# ## Training
+#
+# The recipe of chapter 9, as nanoGPT uses it: AdamW ($\beta_2 = 0.99$, weight decay 0.1
+# on every matrix including the tied embedding), a learning rate warming up linearly and
+# decaying along a cosine, gradients clipped to global norm 1. Each step draws a batch of
+# random windows of the training text; the batch of step $i$ depends only on the seed and
+# $i$, so a run stopped at a checkpoint and continued with `--resume` takes exactly the
+# same path (the tests check it bit for bit). The validation loss is the mean over every
+# character of the validation text (quick mode: a prefix of it, printed above).
+
+# %%
+optimizer = recipe(
+    model,
+    max_lr=max_lr,
+    min_lr=min_lr,
+    warmup_steps=warmup_steps,
+    total_steps=steps,
+    weight_decay=0.1,
+    clip_global_norm=1.0,
+    beta1=0.9,
+    beta2=0.99,
+    decay_embeddings=True,
+)
+model.compile(
+    optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+)
+fit = transformer.train_lm(
+    model,
+    train_tokens,
+    steps=steps,
+    batch_size=batch_size,
+    seed=run.seed,
+    evaluate=lambda m: transformer.evaluate_lm(m, val_eval, batch_size=256),
+    eval_every=run.size(50, 250),
+    checkpoint=run.out / "checkpoint.keras",
+    checkpoint_every=run.size(100, 250),
+    resume=run.flags.resume,
+    progress=lambda r: tqdm(r, disable=not run.interactive, desc="training"),
+)
+val_loss = fit["eval_loss"][-1]
+print(f"{steps} steps in {fit['seconds']:.1f} s ({1000 * fit['seconds'] / steps:.1f} ms/step)")
+print(
+    f"validation loss {val_loss:.3f} nats/char (uniform guess: ln {len(chars)} = "
+    f"{np.log(len(chars)):.2f})"
+)
+
+train_curve = np.convolve(fit["train_loss"], np.ones(10) / 10, mode="valid")
+fig, ax = subplots()
+ax.plot(np.arange(10, steps + 1), train_curve, label="training (10-step mean)")
+ax.plot(fit["eval_step"], fit["eval_loss"], "o-", label="validation")
+ax.set_xlabel("step")
+ax.set_ylabel("cross-entropy (nats per character)")
+ax.set_title(f"GPT on {corpus}")
+ax.legend()
+run.figure(fig, "loss_curves")
+run.record(
+    val_loss=val_loss,
+    eval_step=fit["eval_step"],
+    eval_loss=fit["eval_loss"],
+    train_seconds=fit["seconds"],
+    corpus=corpus,
+    config=config,
+)
+
+# %% [markdown]
+# ## What the trained model attends to
+#
+# Every head of every layer on one line of validation text. Rows are the character being
+# predicted from, columns the characters it looks at; everything above the diagonal is
+# masked.
+
+# %%
+line = text[n_train : n_train + 4 * config["block_size"]]
+line = max(line.split("\n"), key=len)[: config["block_size"]]
+line_ids = np.array([[stoi[c] for c in line]])
+_, attention = model.attention_weights(line_ids)
+L, H = config["n_layer"], config["n_head"]
+fig, axes = subplots(L, H, figsize=(2.4 * H, 2.4 * L), squeeze=False)
+for layer in range(L):
+    w = keras.ops.convert_to_numpy(attention[layer])[0]  # (H, T, T)
+    for head in range(H):
+        ax = axes[layer][head]
+        ax.imshow(w[head], cmap="viridis", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"layer {layer}, head {head}", fontsize=8)
+fig.suptitle(repr(line), fontsize=9)
+run.figure(fig, "attention_heads")
+
+# %% [markdown]
+# Some heads put their weight on the diagonal or just below it (the current and the
+# previous character, the context of spelling); others spread over the line, or park on
+# its first character when nothing earlier is useful. The learned position table of the
+# trained model, next to the fixed sinusoids:
+
+# %%
+wpe = keras.ops.convert_to_numpy(model.wpe.embeddings)
+fig, axes = subplots(1, 2, figsize=(10, 3.4))
+axes[0].imshow(pe.T, aspect="auto", cmap="RdBu")
+axes[0].set_title("sinusoidal (64 positions × 128 channels)")
+axes[1].imshow(wpe.T, aspect="auto", cmap="RdBu")
+axes[1].set_title(f"learned, after training ({wpe.shape[0]} × {wpe.shape[1]})")
+for ax in axes:
+    ax.set_xlabel("position")
+    ax.set_ylabel("channel")
+run.figure(fig, "positional_encodings")
+
+# %% [markdown]
+# ## Sampling
+#
+# Generation feeds the model its own output: predict the next character, draw it, append,
+# repeat. *Temperature* $T$ divides the logits (0 means greedy: take the argmax, the lowest
+# index on ties); *top-k* keeps the $k$ most likely characters; *top-p* keeps the smallest
+# set of most likely characters whose probability reaches $p$. A **KV cache** keeps the keys
+# and values of earlier positions, so each new character costs one position instead of the
+# whole context; past `block_size` the window slides, every position shifts, and the cache
+# is rebuilt. Both paths give the same characters:
+
+# %%
+context = np.array([[stoi[c] for c in line[:12]]])
+next_logits = keras.ops.convert_to_numpy(model(context))[0, -1]  # (V,)
+top = np.argsort(-next_logits)[:6]
+rows = []
+for options in ({"temperature": 1.0}, {"temperature": 0.5}, {"top_k": 3}, {"top_p": 0.9}):
+    p = keras.ops.convert_to_numpy(sampling.probabilities(next_logits, **options))
+    rows.append(
+        {
+            "rule": str(options),
+            **{repr(chars[i]): p[i] for i in top},
+            "kept": int(np.count_nonzero(p)),
+        }
+    )
+_ = run.table(rows, floatfmt=".3f", title=f"Next character after {line[:12]!r}")
+
+# %%
+n_chars = run.size(80, 300)
+prompt = np.array([stoi[c] for c in "\n"])
+settings = [
+    {"temperature": 0.0},
+    {"temperature": 0.8},
+    {"temperature": 1.0, "top_k": 5},
+    {"temperature": 1.0, "top_p": 0.9},
+    {"temperature": 1.5},
+]
+samples = []
+for options in settings:
+    ids = transformer.generate(model, prompt, n_chars, seed=run.seed, **options)
+    samples.append({**options, "text": "".join(chars[i] for i in ids[1:])})
+    print(f"--- {options}\n{samples[-1]['text']}\n")
+# a prompt 8 characters short of block_size, continued 16 characters: past the window
+check_prompt = val_tokens[: config["block_size"] - 8]
+check = {"max_new_tokens": 16, "temperature": 0.8, "seed": run.seed}
+long_cached = transformer.generate(model, check_prompt, **check)
+long_plain = transformer.generate(model, check_prompt, kv_cache=False, **check)
+cache_agreement = float(np.mean(long_cached == long_plain))
+print(
+    f"KV cache vs none, {len(check_prompt)} + 16 characters (block_size "
+    f"{config['block_size']}): {cache_agreement:.0%} of the tokens equal"
+)
+run.record(samples=samples)
+
+# %% [markdown]
+# Greedy decoding soon falls into a loop: the most likely next character, repeated,
+# revisits the same states. Temperature 0.8 and the truncations keep the text plausible
+# while varying it; temperature 1.5 gives the tail more mass than the model believes it
+# deserves, and spelling falls apart. Quick mode's model is small and briefly trained, so
+# expect word shapes and line structure rather than Shakespeare.
+#
+# ## Full runs and speed
+#
+# The page is built without the real corpus, so its own run trains on the fallback text
+# above. A full run (`python chapters/08_transformer.py` with the Tiny Shakespeare file in
+# the data cache) trains nanoGPT's configuration for 2000 steps. Its committed results,
+# and the benchmark of the Keras GPT against plain PyTorch (`benchmarks/gpt.py`), are
+# read from JSON files written by those runs:
+
+# %%
+full_path = ROOT / "chapters" / "results" / "08_transformer_full.json"
+if full_path.exists():
+    full = json.loads(full_path.read_text())
+    print(f"full-mode runs from commit {full['commit']}, {full['date']}:")
+    _ = run.table(full["rows"], title="Full mode, 2000 steps, whole validation split")
+else:
+    print("no full-mode results committed yet")
+bench_rows = []
+for backend_name in ("tensorflow", "jax", "torch"):
+    path = ROOT / "benchmarks" / "results" / f"gpt_{backend_name}.json"
+    if path.exists():
+        bench_rows.extend(json.loads(path.read_text())["rows"])
+if bench_rows:
+    _ = run.table(bench_rows, title="benchmarks/gpt.py: median ms per training step")
+else:
+    print("no benchmark results committed yet")
+
+# %% [markdown]
+# ## Headlines
+
+# %%
+trained_gap = np.abs(
+    keras.ops.convert_to_numpy(model(probe))
+    - ref.gpt_forward(probe, model.numpy_weights(), model.config)
+).max()
+run.headline("numpy_gap", trained_gap, high=1e-4, label="max |Keras − NumPy| logit, trained GPT")
+run.headline(
+    "kv_cache_agreement",
+    cache_agreement,
+    low=1.0,
+    high=1.0,
+    label="KV cache = uncached tokens (fraction)",
+)
+run.headline(
+    "val_loss",
+    val_loss,
+    low=run.size(1.3, 1.3),
+    high=run.size(2.9, 1.95),
+    agree=0.35,
+    label="validation loss (nats/char)",
+)
+run.record(numpy_gap=trained_gap, kv_cache_agreement=cache_agreement)
+
+# %% [markdown]
+# ## What to remember
+#
+# - Attention is a softmax-weighted average of values, weighted by query–key similarity,
+#   masked so a position never sees its future; the NumPy and Keras versions agree to
+#   float32 precision, and a fully masked row is an error, not NaN.
+# - Order enters only through positional encodings: a learned table (GPT), fixed
+#   sinusoids, or rotations (RoPE) that make attention depend on relative position.
+# - A GPT is embeddings, $L$ pre-LN blocks of attention and MLP with residuals, and a tied
+#   output; its parameter count is a formula of the configuration.
+# - Sampling rules (temperature, top-k, top-p) decide what the model writes; a KV cache
+#   changes only how fast.
+
+# %%
+run.finish()
