@@ -25,10 +25,12 @@ run = chapter.setup("01_models_are_functions")
 import keras
 import numpy as np
 
-from mlfoundations import data, models
+from mlfoundations import data, models, sampling, transformer
 from mlfoundations.book.plotting import subplots
 from mlfoundations.book.timing import best_seconds
 from mlfoundations.reference import models as ref
+from mlfoundations.reference import sampling as sref
+from mlfoundations.reference import transformer as tref
 from mlfoundations.reference.activations import softmax
 
 # %% [markdown]
@@ -114,18 +116,18 @@ rows.append(
     }
 )
 
-tiny_configs = {
-    "tiny GPT (L=2, D=64, tied)": ref.TransformerConfig(65, 64, n_layer=2, n_head=4, d_model=64),
-    "tiny GPT (L=4, D=128, untied)": ref.TransformerConfig(
-        65, 128, n_layer=4, n_head=4, d_model=128, tie_embeddings=False
+tiny_gpts = {
+    "tiny GPT (L=2, D=64, tied)": transformer.GPT(65, 64, n_layer=2, n_head=4, n_embd=64),
+    "tiny GPT (L=4, D=128, untied)": transformer.GPT(
+        65, 128, n_layer=4, n_head=4, n_embd=128, tie_embeddings=False
     ),
 }
-for label, config in tiny_configs.items():
+for label, gpt in tiny_gpts.items():
     rows.append(
         {
             "model": label,
-            "formula": ref.transformer_params(config)["total"],
-            "keras count_params()": models.transformer_lm(config).count_params(),
+            "formula": tref.gpt_params(gpt.config)["total"],
+            "keras count_params()": gpt.count_params(),
         }
     )
 for row in rows:
@@ -141,14 +143,14 @@ run.table(rows, title=f"Formula vs Keras ({run.backend}): every row agrees exact
 
 # %%
 named = []
-for name, config in ref.NAMED_MODELS.items():
-    parts = ref.transformer_params(config)
+for name, config in tref.NAMED_MODELS.items():
+    parts = tref.gpt_params(config)
     embedding_share = (parts["embedding"] + parts["position"] + parts["head"]) / parts["total"]
     named.append(
         {
             "model": name,
             "layers": config.n_layer,
-            "d_model": config.d_model,
+            "d_model": config.n_embd,
             "parameters": f"{parts['total']:,}",
             "≈": f"{parts['total'] / 1e9:.3g} B"
             if parts["total"] > 1e9
@@ -171,7 +173,7 @@ depths = np.arange(1, 49)
 fig, ax = subplots()
 for width in (256, 768, 2048):
     counts = [
-        ref.transformer_params(ref.TransformerConfig(50257, 1024, int(L), 8, width))["total"]
+        tref.gpt_params(tref.TransformerConfig(50257, 1024, int(L), 8, width))["total"]
         for L in depths
     ]
     ax.plot(depths, np.array(counts) / 1e6, label=f"d_model = {width}")
@@ -201,7 +203,7 @@ run.figure(fig, "parameters_vs_depth")
 # %%
 logits = np.array([4.2, 2.1, -1.3])
 p_ref = softmax(logits)
-p_keras = keras.ops.convert_to_numpy(models.softmax(logits.astype("float32")))
+p_keras = keras.ops.convert_to_numpy(sampling.softmax(logits.astype("float32")))
 np.testing.assert_allclose(p_keras, p_ref, rtol=1e-6, atol=1e-7)
 run.table(
     [
@@ -232,7 +234,7 @@ run.record(cat_dog_car=p_ref.round(4))
 # Temperature moves the whole distribution. As $T \to 0$ it collapses onto the largest
 # logit (the *argmax*, i.e. greedy decoding); as $T \to \infty$ it approaches uniform.
 # $T = 0$ itself is a division by zero: libraries that accept "temperature 0" switch to
-# argmax, and so does this book (`reference.models.greedy`), while `softmax` refuses
+# argmax, and so does this book (`reference.sampling.greedy`), while `softmax` refuses
 # $T \le 0$ with a clear error.
 
 # %%
@@ -249,7 +251,7 @@ ax.set_ylabel("probability")
 ax.set_title("softmax(z / T) for logits cat 4.2, dog 2.1, car −1.3")
 ax.legend()
 run.figure(fig, "softmax_temperature")
-print("T = 0.05:", softmax(logits, temperature=0.05).round(4), "→ argmax =", ref.greedy(logits))
+print("T = 0.05:", softmax(logits, temperature=0.05).round(4), "→ argmax =", sref.greedy(logits))
 print("T = 100: ", softmax(logits, temperature=100).round(4), "→ nearly uniform")
 try:
     softmax(logits, temperature=0)
@@ -266,14 +268,14 @@ except ValueError as err:
 
 # %%
 n_draws = run.size(2_000, 20_000)
-draws_a = ref.sample(logits, size=n_draws, seed=run.seed)
-draws_b = ref.sample(logits, size=n_draws, seed=run.seed)
+draws_a = sref.sample(logits, num_samples=n_draws, seed=run.seed)
+draws_b = sref.sample(logits, num_samples=n_draws, seed=run.seed)
 assert np.array_equal(draws_a, draws_b)  # same seed, same draws
 freq = np.bincount(draws_a, minlength=3) / n_draws
 
 batch = np.tile(logits.astype("float32"), (n_draws, 1))
-k1 = keras.ops.convert_to_numpy(models.sample(batch, seed=run.seed)).ravel()
-k2 = keras.ops.convert_to_numpy(models.sample(batch, seed=run.seed)).ravel()
+k1 = keras.ops.convert_to_numpy(sampling.sample(batch, seed=run.seed)).ravel()
+k2 = keras.ops.convert_to_numpy(sampling.sample(batch, seed=run.seed)).ravel()
 assert np.array_equal(k1, k2)
 freq_keras = np.bincount(k1, minlength=3) / n_draws
 run.table(
@@ -292,7 +294,7 @@ sigma = np.sqrt(p_ref * (1 - p_ref) / n_draws)  # standard error of a frequency
 z_numpy, z_keras = np.max(np.abs(freq - p_ref) / sigma), np.max(np.abs(freq_keras - p_ref) / sigma)
 assert max(z_numpy, z_keras) < 4.5, (z_numpy, z_keras)
 print(f"largest deviation from p in standard errors: NumPy {z_numpy:.1f}, Keras {z_keras:.1f}")
-print("greedy choice on 5 repeated calls:", [int(ref.greedy(logits)) for _ in range(5)])
+print("greedy choice on 5 repeated calls:", [int(sref.greedy(logits)) for _ in range(5)])
 
 # %% [markdown]
 # The NumPy and Keras frequencies differ from each other (each library has its own random

@@ -1,0 +1,579 @@
+"""The transformer in Keras: causal self-attention, the pre-LayerNorm block, a GPT, and
+text generation with a KV cache (chapter 8).
+
+``keras.ops`` / ``keras.layers`` only, so it runs on TensorFlow, JAX and PyTorch. The NumPy
+ground truth is :mod:`mlfoundations.reference.transformer` (same ``causal_mask`` and
+``scaled_dot_product_attention``; :func:`~mlfoundations.reference.transformer.gpt_forward`
+reproduces :class:`GPT`'s logits from ``GPT.numpy_weights()``).
+
+Keras only: :class:`CausalSelfAttention`, :class:`TransformerBlock`, :class:`GPT`,
+:func:`generate`, :func:`load_gpt` (layers and a model, where the reference has functions).
+
+The layout and initialisation are nanoGPT's (Karpathy): packed ``c_attn`` projection,
+GELU MLP of width 4D, weights ``N(0, 0.02)`` with the residual output projections at
+``0.02/√(2·n_layer)``, biases zero, tied or untied output.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from .checks import check_positive, check_positive_int
+from .reference.transformer import TransformerConfig, check_token_ids
+from .sampling import sample
+
+__all__ = [
+    "causal_mask",
+    "scaled_dot_product_attention",
+    "CausalSelfAttention",
+    "TransformerBlock",
+    "GPT",
+    "generate",
+    "load_gpt",
+]
+
+_PACKAGE = "mlfoundations"
+
+
+def causal_mask(T: int):
+    """Boolean ``(T, T)`` tensor, True where query ``i`` may attend to key ``j``: ``j <= i``."""
+    T = check_positive_int(T, "T")
+    i = ops.arange(T)
+    return ops.expand_dims(i, 1) >= ops.expand_dims(i, 0)
+
+
+def _attention(q, k, v, mask=None):
+    """``softmax(q kᵀ/√d, masked) v`` without argument checks (used inside traced code)."""
+    scale = 1.0 / math.sqrt(q.shape[-1])
+    scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) * scale  # (..., T_q, T_k)
+    if mask is not None:
+        scores = ops.where(mask, scores, ops.cast(-1e30, scores.dtype))
+    weights = ops.softmax(scores, axis=-1)
+    return ops.matmul(weights, v), weights
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """Attention ``softmax(q kᵀ / √d, masked) v``, as the NumPy reference.
+
+    Parameters
+    ----------
+    q : tensor of shape (..., T_q, d)
+    k : tensor of shape (..., T_k, d)
+    v : tensor of shape (..., T_k, d_v)
+    mask : bool tensor broadcastable to (..., T_q, T_k), optional
+        True where a query may attend; a fully masked row is a ``ValueError``.
+
+    Returns
+    -------
+    output : tensor of shape (..., T_q, d_v)
+    weights : tensor of shape (..., T_q, T_k)
+    """
+    q, k, v = (ops.convert_to_tensor(t) for t in (q, k, v))
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"q, k, v shapes do not fit: {q.shape}, {k.shape}, {v.shape}")
+    if mask is not None:
+        m = np.asarray(ops.convert_to_numpy(mask))
+        if m.dtype != bool:
+            raise TypeError(f"mask must be boolean (True = may attend), got dtype {m.dtype}")
+        if not np.all(m.any(axis=-1)):
+            raise ValueError("mask has a fully masked row: a query that may attend to nothing")
+        mask = ops.convert_to_tensor(m)
+    return _attention(q, k, v, mask)
+
+
+def _normal(std: float):
+    return keras.initializers.RandomNormal(mean=0.0, stddev=std)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class CausalSelfAttention(layers.Layer):
+    """Multi-head causal self-attention with a packed ``q, k, v`` projection.
+
+    ``(B, T, D)`` → ``(B, T, D)``; with ``return_attention_scores=True`` also the weights
+    ``(B, H, T, T)``. Heads attend in parallel over ``D/H`` channels each; position ``t``
+    sees positions ``<= t`` only.
+
+    Parameters
+    ----------
+    n_embd, n_head : int
+        Width D and heads H (D divisible by H).
+    dropout : float, default 0.0
+        On the attention weights and the output, in training.
+    bias : bool, default True
+    init_std, proj_init_std : float
+        Standard deviations of the initial ``c_attn`` and ``c_proj`` kernels.
+    """
+
+    def __init__(
+        self,
+        n_embd: int,
+        n_head: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        init_std: float = 0.02,
+        proj_init_std: float = 0.02,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.n_embd, self.n_head = n_embd, n_head
+        self.dropout, self.bias = dropout, bias
+        self.init_std, self.proj_init_std = init_std, proj_init_std
+        self.c_attn = layers.Dense(
+            3 * n_embd, use_bias=bias, kernel_initializer=_normal(init_std), name="c_attn"
+        )
+        self.c_proj = layers.Dense(
+            n_embd, use_bias=bias, kernel_initializer=_normal(proj_init_std), name="c_proj"
+        )
+        self.attn_dropout = layers.Dropout(dropout)
+        self.resid_dropout = layers.Dropout(dropout)
+
+    def build(self, input_shape):
+        self.c_attn.build((None, None, self.n_embd))
+        self.c_proj.build((None, None, self.n_embd))
+
+    def _qkv(self, x):
+        B, T = ops.shape(x)[0], ops.shape(x)[1]
+        hd = self.n_embd // self.n_head
+        qkv = ops.reshape(self.c_attn(x), (B, T, 3, self.n_head, hd))  # (B, T, 3, H, hd)
+        return qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # each (B, T, H, hd)
+
+    def _out(self, y, training=None):
+        B, T = ops.shape(y)[0], ops.shape(y)[1]
+        y = ops.reshape(y, (B, T, self.n_embd))  # merge heads, (B, T, D)
+        return self.resid_dropout(self.c_proj(y), training=training)
+
+    def call(self, x, training=None, return_attention_scores=False):
+        q, k, v = self._qkv(x)  # (B, T, H, hd)
+        explicit = return_attention_scores or (training and self.dropout > 0)
+        if not explicit:
+            # the backend's fused kernel (torch SDPA, XLA) for the common case
+            y = ops.dot_product_attention(q, k, v, is_causal=True)  # (B, T, H, hd)
+            return self._out(y, training)
+        T = x.shape[1] if x.shape[1] is not None else ops.shape(x)[1]
+        q, k, v = (ops.transpose(t, (0, 2, 1, 3)) for t in (q, k, v))  # (B, H, T, hd)
+        y, weights = _attention(q, k, v, causal_mask_traced(T))
+        y = ops.matmul(self.attn_dropout(weights, training=training), v)
+        y = self._out(ops.transpose(y, (0, 2, 1, 3)), training)
+        return (y, weights) if return_attention_scores else y
+
+    def call_cached(self, x, past=None):
+        """Attention for new positions given the keys and values of earlier ones.
+
+        ``x`` (B, t, D) holds the new positions; ``past`` is ``None`` or ``(k, v)`` of shape
+        (B, T_past, H, hd). Returns ``(y (B, t, D), (k, v))`` with the cache extended.
+        Inference only (no dropout).
+        """
+        q, k, v = self._qkv(x)  # (B, t, H, hd)
+        if past is not None:
+            k = ops.concatenate([past[0], k], axis=1)
+            v = ops.concatenate([past[1], v], axis=1)
+        t, T_k = q.shape[1], k.shape[1]
+        i = ops.arange(t) + (T_k - t)  # absolute positions of the new queries
+        mask = ops.expand_dims(i, 1) >= ops.expand_dims(ops.arange(T_k), 0)  # (t, T_k)
+        qh, kh, vh = (ops.transpose(z, (0, 2, 1, 3)) for z in (q, k, v))  # (B, H, ., hd)
+        y, _ = _attention(qh, kh, vh, mask)
+        return self._out(ops.transpose(y, (0, 2, 1, 3))), (k, v)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_embd": self.n_embd,
+            "n_head": self.n_head,
+            "dropout": self.dropout,
+            "bias": self.bias,
+            "init_std": self.init_std,
+            "proj_init_std": self.proj_init_std,
+        }
+
+
+def causal_mask_traced(T):
+    """:func:`causal_mask` for a length that may be symbolic (no argument check)."""
+    i = ops.arange(T)
+    return ops.expand_dims(i, 1) >= ops.expand_dims(i, 0)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class TransformerBlock(layers.Layer):
+    """One pre-LayerNorm block: ``h + attn(ln_1(h))``, then ``h + mlp(ln_2(h))``.
+
+    The MLP is ``Dense(4D, exact GELU) → Dense(D)``; dropout after each sublayer. Parameters
+    as :class:`CausalSelfAttention`. ``(B, T, D)`` → ``(B, T, D)``.
+    """
+
+    def __init__(
+        self,
+        n_embd: int,
+        n_head: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        init_std: float = 0.02,
+        proj_init_std: float = 0.02,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.n_embd, self.n_head = n_embd, n_head
+        self.dropout, self.bias = dropout, bias
+        self.init_std, self.proj_init_std = init_std, proj_init_std
+        self.ln_1 = layers.LayerNormalization(epsilon=1e-5, center=bias, name="ln_1")
+        self.attn = CausalSelfAttention(
+            n_embd, n_head, dropout, bias, init_std, proj_init_std, name="attn"
+        )
+        self.ln_2 = layers.LayerNormalization(epsilon=1e-5, center=bias, name="ln_2")
+        self.c_fc = layers.Dense(
+            4 * n_embd, use_bias=bias, kernel_initializer=_normal(init_std), name="c_fc"
+        )
+        self.c_proj = layers.Dense(
+            n_embd, use_bias=bias, kernel_initializer=_normal(proj_init_std), name="c_proj"
+        )
+        self.mlp_dropout = layers.Dropout(dropout)
+
+    def build(self, input_shape):
+        shape = (None, None, self.n_embd)
+        for layer in (self.ln_1, self.attn, self.ln_2, self.c_fc):
+            layer.build(shape)
+        self.c_proj.build((None, None, 4 * self.n_embd))
+
+    def mlp(self, x, training=None):
+        h = ops.gelu(self.c_fc(x), approximate=False)  # (B, T, 4D), exact GELU as nanoGPT
+        return self.mlp_dropout(self.c_proj(h), training=training)
+
+    def call(self, h, training=None, return_attention_scores=False):
+        a = self.attn(
+            self.ln_1(h), training=training, return_attention_scores=return_attention_scores
+        )
+        if return_attention_scores:
+            a, weights = a  # (B, T, D), (B, H, T, T)
+        h = h + a
+        h = h + self.mlp(self.ln_2(h), training)
+        return (h, weights) if return_attention_scores else h
+
+    def call_cached(self, h, past=None):
+        """:meth:`call` for new positions with a KV cache (see ``CausalSelfAttention``)."""
+        a, present = self.attn.call_cached(self.ln_1(h), past)
+        h = h + a
+        return h + self.mlp(self.ln_2(h)), present
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_embd": self.n_embd,
+            "n_head": self.n_head,
+            "dropout": self.dropout,
+            "bias": self.bias,
+            "init_std": self.init_std,
+            "proj_init_std": self.proj_init_std,
+        }
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class GPT(keras.Model):
+    """A decoder-only transformer language model: token ids ``(B, T)`` → logits ``(B, T, V)``.
+
+    ``h = wte[ids] + wpe[0..T-1]``; ``n_layer`` :class:`TransformerBlock` s; ``ln_f``;
+    logits ``= h wteᵀ`` when ``tie_embeddings`` (the token table doubles as the output
+    matrix), else a separate ``lm_head`` (no bias). Serialisable to ``.keras`` (tied or
+    not); :meth:`save` writes a temporary file and renames it, so a failed save leaves no
+    file behind.
+
+    Parameters
+    ----------
+    vocab_size, block_size, n_layer, n_head, n_embd : int
+        Vocabulary V, context length T (longest input), blocks, heads, width D
+        (D divisible by the heads).
+    dropout : float, default 0.0
+        In ``[0, 1)``: after the embeddings, on attention weights and after each sublayer.
+    bias : bool, default True
+        Biases in the projections and LayerNorms (``False``: nanoGPT's faster choice).
+    tie_embeddings : bool, default True
+
+    Examples
+    --------
+    >>> model = GPT(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128,
+    ...             bias=False)  # nanoGPT's Shakespeare-char CPU model, 0.80 M parameters
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        block_size: int,
+        n_layer: int,
+        n_head: int,
+        n_embd: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        tie_embeddings: bool = True,
+        **kwargs,
+    ):
+        config = TransformerConfig(
+            vocab_size,
+            block_size,
+            n_layer,
+            n_head,
+            n_embd,
+            bias=bool(bias),
+            tie_embeddings=bool(tie_embeddings),
+        )
+        dropout = check_positive(dropout, "dropout", allow_zero=True)
+        if dropout >= 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        kwargs.setdefault("name", "gpt")
+        super().__init__(**kwargs)
+        self.config, self.dropout = config, dropout
+        std, proj_std = 0.02, 0.02 / math.sqrt(2 * n_layer)
+        self.wte = layers.Embedding(
+            vocab_size, n_embd, embeddings_initializer=_normal(std), name="wte"
+        )
+        self.wpe = layers.Embedding(
+            block_size, n_embd, embeddings_initializer=_normal(std), name="wpe"
+        )
+        self.drop = layers.Dropout(dropout)
+        self.blocks = [
+            TransformerBlock(n_embd, n_head, dropout, bias, std, proj_std, name=f"h_{i}")
+            for i in range(n_layer)
+        ]
+        self.ln_f = layers.LayerNormalization(epsilon=1e-5, center=bias, name="ln_f")
+        self.lm_head = (
+            None
+            if tie_embeddings
+            else layers.Dense(
+                vocab_size, use_bias=False, kernel_initializer=_normal(std), name="lm_head"
+            )
+        )
+        self.build((None, None))
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        D = self.config.n_embd
+        self.wte.build((None, None))
+        self.wpe.build((None,))
+        for block in self.blocks:
+            block.build((None, None, D))
+        self.ln_f.build((None, None, D))
+        if self.lm_head is not None:
+            self.lm_head.build((None, None, D))
+        self.built = True
+
+    # -- forward -----------------------------------------------------------------------
+    def _embed(self, ids, start=0, training=None):
+        T = ops.shape(ids)[1]
+        positions = ops.arange(start, start + T)
+        return self.drop(self.wte(ids) + self.wpe(positions)[None], training=training)
+
+    def _logits(self, h):
+        h = self.ln_f(h)
+        if self.lm_head is None:
+            return ops.matmul(h, ops.transpose(self.wte.embeddings))  # (B, T, V)
+        return self.lm_head(h)
+
+    def call(self, ids, training=None):
+        T = ids.shape[1]
+        if isinstance(T, int) and T > self.config.block_size:
+            raise ValueError(
+                f"sequence length {T} exceeds block_size={self.config.block_size}; "
+                "crop the context (generate() does)"
+            )
+        if not training:
+            _check_concrete_ids(ids, self.config.vocab_size)
+        h = self._embed(ids, training=training)  # (B, T, D)
+        for block in self.blocks:
+            h = block(h, training=training)
+        return self._logits(h)
+
+    def attention_weights(self, ids):
+        """Logits and every block's attention weights for ``ids`` (inference).
+
+        Returns ``(logits (B, T, V), [weights (B, H, T, T) per block])``.
+        """
+        ids = self._check_ids(ids)
+        h, all_weights = self._embed(ids), []
+        for block in self.blocks:
+            h, weights = block(h, return_attention_scores=True)
+            all_weights.append(weights)
+        return self._logits(h), all_weights
+
+    def _check_ids(self, ids):
+        arr = check_token_ids(ids, self.config.vocab_size)
+        if arr.ndim != 2:
+            raise ValueError(f"ids must be 2-dimensional (B, T), got shape {arr.shape}")
+        if arr.shape[1] > self.config.block_size:
+            raise ValueError(
+                f"sequence length {arr.shape[1]} exceeds block_size={self.config.block_size}"
+            )
+        return ops.convert_to_tensor(arr.astype("int32"))
+
+    def forward_cached(self, ids, cache=None, start=0):
+        """Logits of the last position of ``ids`` (B, t) at absolute positions
+        ``start, ..., start+t-1``, given the per-block caches of earlier positions.
+
+        Returns ``(logits (B, V), cache)``; ``cache`` is a list of ``(k, v)`` per block.
+        """
+        h = self._embed(ids, start)
+        cache = cache if cache is not None else [None] * len(self.blocks)
+        new_cache = []
+        for block, past in zip(self.blocks, cache, strict=True):
+            h, present = block.call_cached(h, past)
+            new_cache.append(present)
+        return self._logits(h[:, -1:])[:, 0], new_cache
+
+    # -- weights, config, saving ---------------------------------------------------------
+    def numpy_weights(self) -> dict[str, np.ndarray]:
+        """All weights as NumPy arrays under nanoGPT-style names, for
+        :func:`mlfoundations.reference.transformer.gpt_forward`."""
+
+        def put(prefix, layer):
+            for var in layer.weights:
+                out[f"{prefix}.{var.name}"] = ops.convert_to_numpy(var)
+
+        out = {
+            "wte": ops.convert_to_numpy(self.wte.embeddings),
+            "wpe": ops.convert_to_numpy(self.wpe.embeddings),
+        }
+        for i, block in enumerate(self.blocks):
+            p = f"h.{i}"
+            put(f"{p}.ln_1", block.ln_1)
+            put(f"{p}.attn.c_attn", block.attn.c_attn)
+            put(f"{p}.attn.c_proj", block.attn.c_proj)
+            put(f"{p}.ln_2", block.ln_2)
+            put(f"{p}.mlp.c_fc", block.c_fc)
+            put(f"{p}.mlp.c_proj", block.c_proj)
+        put("ln_f", self.ln_f)
+        if self.lm_head is not None:
+            put("lm_head", self.lm_head)
+        return out
+
+    def get_config(self):
+        c = self.config
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "vocab_size": c.vocab_size,
+            "block_size": c.block_size,
+            "n_layer": c.n_layer,
+            "n_head": c.n_head,
+            "n_embd": c.n_embd,
+            "dropout": self.dropout,
+            "bias": c.bias,
+            "tie_embeddings": c.tie_embeddings,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """``keras.Model.save`` to a temporary file, renamed into place only when complete."""
+        path = Path(filepath)
+        if path.suffix != ".keras":
+            raise ValueError(f"filepath must end in .keras, got {str(filepath)!r}")
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists and overwrite=False")
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.keras")
+        try:
+            super().save(tmp, overwrite=True, **kwargs)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def _check_concrete_ids(ids, vocab_size: int) -> None:
+    """Check token ids when they are concrete values (eager inference); traced values, as in
+    ``fit``, cannot be read and are left to the backend."""
+    try:
+        values = ops.convert_to_numpy(ids)
+    except Exception:  # a symbolic or traced tensor: nothing to read
+        return
+    check_token_ids(values, vocab_size)
+
+
+def load_gpt(path, *, expect: TransformerConfig | None = None) -> GPT:
+    """Load a :class:`GPT` saved with ``model.save(path)``, optionally checking its config.
+
+    Raises ``ValueError`` naming both configurations when the checkpoint's architecture is
+    not ``expect`` (resuming a run with other sizes would silently train another model).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    model = keras.saving.load_model(path)
+    if not isinstance(model, GPT):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a GPT")
+    if expect is not None and model.config != expect:
+        raise ValueError(
+            f"checkpoint {path} is for another configuration:\n  checkpoint: {model.config}\n"
+            f"  this run:   {expect}"
+        )
+    return model
+
+
+def generate(
+    model: GPT,
+    prompt_ids,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    top_k=None,
+    top_p=None,
+    seed=None,
+    kv_cache: bool = True,
+) -> np.ndarray:
+    """Continue ``prompt_ids`` by ``max_new_tokens`` sampled tokens.
+
+    Each step feeds the last ``block_size`` tokens (a longer prompt is cropped to its end:
+    the model has no positions beyond ``block_size``), samples the next token with
+    :func:`mlfoundations.sampling.sample` and appends it. With ``kv_cache`` the keys and
+    values of earlier positions are kept, so a step computes one new position instead of
+    the whole context; once the text is longer than ``block_size`` the window slides, every
+    position moves, and the cache is rebuilt from the window at each step. Both paths give
+    the same tokens for the same seed.
+
+    Parameters
+    ----------
+    model : GPT
+    prompt_ids : array_like of int, shape (T,) or (B, T)
+    max_new_tokens : int
+        >= 1.
+    temperature, top_k, top_p
+        As in :func:`mlfoundations.sampling.sample`; ``temperature=0`` is greedy.
+    seed : int, optional
+        Same seed, same continuation (on one backend).
+    kv_cache : bool, default True
+
+    Returns
+    -------
+    ndarray of int64, shape (T + max_new_tokens,) or (B, T + max_new_tokens)
+    """
+    if not isinstance(model, GPT):
+        raise TypeError(f"model must be a GPT, got {type(model).__name__}")
+    ids = check_token_ids(prompt_ids, model.config.vocab_size, "prompt_ids")
+    if ids.ndim not in (1, 2):
+        raise ValueError(f"prompt_ids must be 1- or 2-dimensional, got shape {ids.shape}")
+    max_new_tokens = check_positive_int(max_new_tokens, "max_new_tokens")
+    sample_options = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
+    sample(np.zeros((1, 2), "float32"), **sample_options)  # validate before any work
+    squeeze = ids.ndim == 1
+    ids = ids[None] if squeeze else ids  # (B, T)
+    rng = np.random.default_rng(seed)
+    block = model.config.block_size
+    cache = None
+    for _ in range(max_new_tokens):
+        n = ids.shape[1]
+        window = ids[:, -block:]
+        if kv_cache and cache is not None and n <= block:
+            new = ops.convert_to_tensor(ids[:, -1:].astype("int32"))
+            logits, cache = model.forward_cached(new, cache, start=n - 1)
+        elif kv_cache:
+            logits, cache = model.forward_cached(ops.convert_to_tensor(window.astype("int32")))
+            cache = cache if n < block else None  # a full window will slide: rebuild next step
+        else:
+            logits = model(ops.convert_to_tensor(window.astype("int32")))[:, -1]  # (B, V)
+        step_seed = int(rng.integers(2**31 - 1))
+        nxt = ops.convert_to_numpy(sample(logits, **sample_options, seed=step_seed))  # (B, 1)
+        ids = np.concatenate([ids, nxt.astype(np.int64)], axis=1)
+    return ids[0] if squeeze else ids
