@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from mlfoundations.reference import models as ref_models
 from mlfoundations.reference import scaling as ref
+from mlfoundations.reference import transformer as ref_models
 
 TRUE = ref.ChinchillaFit(E=1.8, A=400.0, B=1500.0, alpha=0.34, beta=0.37)
 
@@ -39,7 +39,7 @@ def test_gpt2_small_counts_match_published():
 
 def test_flops_per_token_is_2n_plus_attention():
     cfg = ref_models.TransformerConfig(
-        vocab_size=65, context_length=64, n_layer=2, n_head=4, d_model=32, bias=False
+        vocab_size=65, block_size=64, n_layer=2, n_head=4, n_embd=32, bias=False
     )
     f = ref.flops_per_token(cfg)
     # without biases, every non-embedding matrix weight is used once per token (2 FLOPs)

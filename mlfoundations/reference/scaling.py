@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import as_float_array, check_choice, check_positive, check_positive_int
-from .models import TransformerConfig, transformer_params
+from .transformer import TransformerConfig, gpt_params
 
 TOKENS_PER_PARAM_RULE = 20.0
 """Chinchilla's rule of thumb: about 20 training tokens per parameter at the optimum."""
@@ -36,23 +36,23 @@ BESIROGLU_2024 = {"E": 1.82, "A": 482.0, "B": 2085.0, "alpha": 0.348, "beta": 0.
 
 
 def param_counts(config: TransformerConfig) -> dict[str, int]:
-    """Total and non-embedding parameters of a GPT configuration.
+    """Total and non-embedding parameters of a GPT configuration (chapters 8 and 10).
 
     ``total`` is what Hoffmann et al. call N. ``non_embedding`` drops the token table, the
-    learned position table and an untied output projection (all ``V·D`` or ``T·D``
-    matrices): Kaplan et al. (2020) fit their laws on that count, about ``12·L·D²``.
+    learned position table and an untied output matrix (the ``V·D`` and ``T·D`` tables):
+    Kaplan et al. (2020) fit their laws on that count, about ``12·L·D²``. Both come from
+    :func:`mlfoundations.reference.transformer.gpt_params`.
 
     Returns
     -------
     dict
         ``{"total", "non_embedding", "embedding"}`` where ``embedding = total - non_embedding``.
     """
-    parts = transformer_params(config)
-    embedding = parts["embedding"] + parts["position"] + parts["head"]
+    parts = gpt_params(config)
     return {
         "total": parts["total"],
-        "non_embedding": parts["total"] - embedding,
-        "embedding": embedding,
+        "non_embedding": parts["non_embedding"],
+        "embedding": parts["total"] - parts["non_embedding"],
     }
 
 
@@ -77,7 +77,7 @@ def flops_per_token(config: TransformerConfig, *, context: int | None = None) ->
     ----------
     config : TransformerConfig
     context : int, optional
-        Tokens attended to (default ``config.context_length``).
+        Tokens attended to (default ``config.block_size``).
 
     Returns
     -------
@@ -87,8 +87,8 @@ def flops_per_token(config: TransformerConfig, *, context: int | None = None) ->
     if not isinstance(config, TransformerConfig):
         raise TypeError(f"config must be a TransformerConfig, got {type(config).__name__}")
     c = config
-    T = c.context_length if context is None else check_positive_int(context, "context")
-    D, F, L, V = c.d_model, c.ff_width, c.n_layer, c.vocab_size
+    T = c.block_size if context is None else check_positive_int(context, "context")
+    D, F, L, V = c.n_embd, c.ff_width, c.n_layer, c.vocab_size
     d_kv = c.kv_heads * (D // c.n_head)
     n_mats = 3 if c.mlp == "swiglu" else 2
     terms = {
