@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import as_float_array, check_choice, check_positive, check_positive_int
-from .transformer import TransformerConfig, gpt_params
+from .transformer import NAMED_MODELS, TransformerConfig, gpt_params
 
 TOKENS_PER_PARAM_RULE = 20.0
 """Chinchilla's rule of thumb: about 20 training tokens per parameter at the optimum."""
@@ -33,6 +33,30 @@ BESIROGLU_2024 = {"E": 1.82, "A": 482.0, "B": 2085.0, "alpha": 0.348, "beta": 0.
 
 
 # --------------------------------------------------------------------------- counting
+
+CHINCHILLA = TransformerConfig(
+    32000, 2048, 80, 64, 8192, norm="rmsnorm", positional="rope", bias=False,
+    tie_embeddings=False,
+)  # fmt: skip
+"""Chinchilla's shape from Hoffmann et al. (2022), table 4 (80 layers, 64 heads of 128,
+width 8192, SentencePiece vocabulary of 32,000), with a 4·D feed-forward. It used relative
+positions (no position table; ``positional="rope"`` stands for that here)."""
+
+NAMED_RUNS = {
+    "GPT-2 small": {
+        "config": NAMED_MODELS["GPT-2 small"],
+        "published_N": 124e6,
+        "tokens": 10e9,
+        "note": "tokens not published by OpenAI; 10B is Karpathy's llm.c reproduction",
+    },
+    "GPT-3": {"config": NAMED_MODELS["GPT-3"], "published_N": 175e9, "tokens": 300e9,
+              "note": "Brown et al. 2020"},
+    "Chinchilla": {"config": CHINCHILLA, "published_N": 70e9, "tokens": 1.4e12,
+                   "note": "Hoffmann et al. 2022"},
+    "Llama-2 70B": {"config": NAMED_MODELS["Llama-2 70B"], "published_N": 70e9,
+                    "tokens": 2.0e12, "note": "Touvron et al. 2023"},
+}  # fmt: skip
+"""Well-known trainings: configuration, published parameter count and training tokens."""
 
 
 def param_counts(config: TransformerConfig) -> dict[str, int]:
