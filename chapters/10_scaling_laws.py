@@ -403,7 +403,7 @@ run.figure(fig, "isoflop_page_run")
 # ### The full sweep on Tiny Shakespeare
 #
 # `benchmarks/scaling_sweep.py` runs `scaling.SHAKESPEARE_SWEEP` (sizes from about 5
-# thousand to 460 thousand parameters, budgets $10^{10}$ to $10^{11}$ FLOPs, one
+# thousand to 460 thousand parameters, budgets $10^{10}$ to $3\times10^{11}$ FLOPs, one
 # pass at most over the 1.0M training characters) and fits the law with Hoffmann's full
 # grid of starts and a 200-resample bootstrap. Its result file, with the date and machine
 # it was made on:

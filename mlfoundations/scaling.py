@@ -58,13 +58,13 @@ COLUMNS = (
 
 SHAKESPEARE_SWEEP = {
     "sizes": [(1, 2, 16), (2, 2, 24), (2, 4, 32), (3, 4, 48), (4, 4, 64), (4, 4, 96)],
-    "compute_budgets": [1e10, 2e10, 3e10, 1e11],
+    "compute_budgets": [1e10, 2e10, 3e10, 1e11, 3e11],
     "block_size": 64,
     "batch_size": 8,
     "max_lr": 3e-3,
 }
 """The full-mode grid of chapter 10 (character-level Tiny Shakespeare, 5k to 460k
-parameters, 1e10 to 1e11 FLOPs per run): ``sweep(**SHAKESPEARE_SWEEP, ...)``."""
+parameters, 1e10 to 3e11 FLOPs per run): ``sweep(**SHAKESPEARE_SWEEP, ...)``."""
 
 
 def char_ids(text: str, chars: str | None = None) -> tuple[np.ndarray, str]:

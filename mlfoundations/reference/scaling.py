@@ -196,9 +196,9 @@ class ChinchillaFit:
     @property
     def theta(self) -> np.ndarray:
         """``(a, b, e, α, β)`` with ``a = log A``, ``b = log B``, ``e = log E``."""
-        return np.array(
-            [np.log(self.A), np.log(self.B), np.log(self.E), self.alpha, self.beta], float
-        )
+        tiny = np.finfo(float).tiny  # a fit may drive E (or A, B) to underflow to 0
+        a, b, e = np.log(np.maximum([self.A, self.B, self.E], tiny))
+        return np.array([a, b, e, self.alpha, self.beta], float)
 
     def as_dict(self) -> dict[str, float]:
         return {"E": self.E, "A": self.A, "B": self.B, "alpha": self.alpha, "beta": self.beta}
