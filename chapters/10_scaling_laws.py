@@ -448,10 +448,27 @@ if full_path.exists():
     full_alloc = ref.compute_optimal(np.array(full["grid"]["compute_budgets"]), full_fit)
     print("fitted tokens per parameter at each budget:", np.round(full_alloc.tokens_per_param, 1))
     run.record(full_fit=full["fit"], full_tokens_per_param=full_alloc.tokens_per_param)
+    edge = []
+    for C in full["grid"]["compute_budgets"]:
+        mine = [r for r in full["rows"] if r["C_target"] == C]
+        best = min(mine, key=lambda r: r["val_loss"])
+        edge.append(best["N"] == min(r["N"] for r in mine))
+        print(
+            f"C={C:.0e}: best N={best['N']} ({best['steps']} steps), "
+            f"steps per run {min(r['steps'] for r in mine)}..{max(r['steps'] for r in mine)}"
+        )
+    print(f"the smallest size tried wins {sum(edge)} of {len(edge)} slices")
 else:
     print(f"{full_path} is missing: run benchmarks/scaling_sweep.py to make it")
 
 # %% [markdown]
+# Where the smallest size tried wins a slice, the slice shows only the right-hand side of
+# the U: the optimum lies below the sizes that the one-pass limit on data lets us try at
+# that budget, and the fitted optimum is an extrapolation. The lines above say why: the
+# larger models of a slice get few optimizer steps, and on this little data the number of
+# steps, more than the number of parameters, limits them. Chinchilla's smallest runs
+# already had thousands of steps of millions of tokens each.
+#
 # ### Why a character-level toy is not Chinchilla
 #
 # The exponents and the tokens-per-parameter ratio of a law are properties of the data,
