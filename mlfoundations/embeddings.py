@@ -29,8 +29,26 @@ import keras
 import numpy as np
 from keras import ops
 
+from .backend import torch_threads
 from .checks import check_positive, check_positive_int
 from .reference import embeddings as ref
+
+
+def sgns_loss_from_scores(scores):
+    """SGNS loss summed over a batch, from the scores :class:`SkipGram` returns.
+
+    ``Σ_b [-log σ(s_b0) - Σ_k log σ(-s_bk)]`` with column 0 the true pair and columns 1..K
+    the noise pairs; ``-log σ(s) = softplus(-s)`` is evaluated stably by the backend.
+
+    Parameters
+    ----------
+    scores : tensor of shape (B, 1 + K)
+
+    Returns
+    -------
+    scalar tensor
+    """
+    return ops.sum(ops.softplus(-scores[:, 0])) + ops.sum(ops.softplus(scores[:, 1:]))
 
 
 @keras.saving.register_keras_serializable(package="mlfoundations")
@@ -67,7 +85,7 @@ class SkipGram(keras.Model):
         self.w_out.build((None, None))
         self.built = True
 
-    def call(self, rows):
+    def call(self, rows, training=None):
         v = self.w_in(rows[:, 0])  # (B, D) centre vectors
         u = self.w_out(rows[:, 1:])  # (B, 1 + K, D) context and noise vectors
         return ops.einsum("bd,bkd->bk", v, u)  # (B, 1 + K)
@@ -75,12 +93,14 @@ class SkipGram(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y_pred is None:
             y_pred = self(x, training=training)
-        # -log σ(s) = softplus(-s); -log σ(-s) = softplus(s)
-        return ops.sum(ops.softplus(-y_pred[:, 0])) + ops.sum(ops.softplus(y_pred[:, 1:]))
+        return sgns_loss_from_scores(y_pred)
 
     def get_config(self):
-        return {**super().get_config(), "vocab_size": self.vocab_size,
-                "vector_size": self.vector_size}  # fmt: skip
+        return {
+            **super().get_config(),
+            "vocab_size": self.vocab_size,
+            "vector_size": self.vector_size,
+        }
 
 
 def _steps_per_execution(steps_per_epoch: int) -> int:
@@ -269,18 +289,27 @@ class Word2Vec:
         )
         self.history = []
         rows = first
-        for _ in range(self.epochs):
+        with torch_threads(1):
+            self._train(
+                model, rows, ids, sentence_ids, keep, noise_table, rng, n_rows, batch_size, verbose
+            )
+        self.model = model
+        self._vectors = ops.convert_to_numpy(model.w_in.embeddings).astype(np.float32)
+        self.fit_seconds = time.perf_counter() - start
+        return self
+
+    def _train(
+        self, model, rows, ids, sentence_ids, keep, noise_table, rng, n_rows, batch_size, verbose
+    ):
+        for epoch in range(self.epochs):
+            if epoch > 0:
+                rows = self._epoch_rows(ids, sentence_ids, keep, noise_table, rng)
             rows = _resize(rows, n_rows, rng)
             result = model.fit(
                 rows, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose
             )
             # fit reports the mean of the per-batch sums: divide by the batch size
             self.history.append(result.history["loss"][-1] / batch_size)
-            rows = self._epoch_rows(ids, sentence_ids, keep, noise_table, rng)
-        self.model = model
-        self._vectors = ops.convert_to_numpy(model.w_in.embeddings).astype(np.float32)
-        self.fit_seconds = time.perf_counter() - start
-        return self
 
     # ------------------------------------------------------------------ queries
 

@@ -63,6 +63,10 @@ def test_bpe_learns_frequent_pairs_and_ties_are_deterministic():
     again = T.ByteLevelBPE(n_merges=5).train(text)
     assert again.merges == bpe.merges
     assert bpe.vocab_size == 256 + len(bpe.merges)
+    # the first k merges of a long run are a shorter run
+    assert bpe.with_merges(2).merges == T.ByteLevelBPE(n_merges=2).train(text).merges
+    with pytest.raises(ValueError, match="k must be <="):
+        bpe.with_merges(99)
     # merges stop when no pair occurs twice
     assert T.ByteLevelBPE(n_merges=50).train("abc").merges == []
 

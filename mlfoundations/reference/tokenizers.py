@@ -366,6 +366,22 @@ class ByteLevelBPE(Tokenizer):
         ids = _check_ids(ids, self.vocab_size)
         return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
 
+    def with_merges(self, k: int) -> ByteLevelBPE:
+        """A copy that keeps only the first ``k`` merges (vocabulary ``256 + k``).
+
+        BPE merges are learned greedily, so the first ``k`` merges of a long run are exactly
+        what a run stopped after ``k`` merges would have learned.
+        """
+        from ..checks import check_positive_int
+
+        k = check_positive_int(k, "k", minimum=0)
+        if k > len(self.merges):
+            raise ValueError(f"k must be <= the {len(self.merges)} merges learned, got {k}")
+        tok = ByteLevelBPE(n_merges=k)
+        tok.merges = self.merges[:k]
+        tok._build()
+        return tok
+
     def token_bytes(self, i: int) -> bytes:
         """The bytes that token ``i`` stands for."""
         return self.vocab[_check_ids([i], self.vocab_size)[0]]
