@@ -80,9 +80,8 @@ for name, t in tokenizers.items():
             "vocabulary": t.vocab_size,
             "tokens per word": len(ids) / n_words,
             "bytes per token": tok.bytes_per_token(t, test_text),
-            "unknown tokens": sum(i == 0 for i in ids)
-            if name != f"byte-level BPE, {n_merges} merges"
-            else 0,
+            # id 0 is <unk> for characters and words; for BPE it is the byte 0x00
+            "unknown tokens": 0 if t is bpe else ids.count(0),
             "decodes exactly": t.decode(ids) == test_text,
         }
     )
@@ -91,7 +90,7 @@ print(f"BPE training: {n_merges} merges on {len(train_text):,} characters in {bp
 assert bpe.decode(bpe.encode(test_text)) == test_text
 
 # %% [markdown]
-# Only the character and BPE tokenizers give the text back exactly; the word tokenizer
+# Here the character and BPE tokenizers give the text back exactly; the word tokenizer
 # loses case and spacing, and has to map unseen words to `<unk>`. Byte-level BPE can
 # never meet an unknown symbol: in the worst case a word falls apart into its bytes.
 #
@@ -182,7 +181,8 @@ run.headline(
 # %% [markdown]
 # The pre-tokenisation regex is the one difference we know of: GPT-2 writes it with Unicode
 # classes (`\p{L}`, `\p{N}`) that Python's `re` lacks, and our version uses `[^\W\d_]` and
-# `\d` instead. On this ASCII-heavy text the two cut identically.
+# `\d` instead (they differ on numerals such as "²" and "½", which ours groups with
+# letters). On this text the bytes per token agree, as the table shows.
 #
 # ## From ids to vectors: a lookup is a one-hot product
 #
@@ -371,15 +371,15 @@ run.record(analogy_accuracy=accuracy, analogy_coverage=coverage)
 # %% [markdown]
 # The primer presents king − man + woman ≈ queen as what embeddings do. That result needs
 # billions of words (Mikolov et al., 2013, trained on about 6 billion words of Google
-# News); on this small corpus the
-# offset between two words is mostly noise, almost every analogy fails, and "king" and
-# "queen" may not even be in the vocabulary. Embeddings of a small corpus are useful as
-# features for that corpus; they are not a map of meaning.
+# News); on this small corpus the offset between two words is mostly noise, almost every
+# analogy fails, and most questions cannot even be asked because a word is missing from the
+# vocabulary (the coverage above). Embeddings of a small corpus are useful as features for
+# that corpus; they are not a map of meaning.
 #
 # ### A 2-D picture
 #
-# The first two principal components of some chosen words' vectors (a projection from
-# 100 dimensions keeps only a little of the structure; distances in the picture mislead).
+# The first two principal components of some chosen words' vectors. Two components keep
+# only part of the variance (the title says how much), so distances in the picture mislead.
 
 # %%
 chosen = [
@@ -495,7 +495,7 @@ run.headline(
 # gensim as much as for us, and gensim with two worker threads is not even reproducible for
 # a fixed seed. Values this low say more about the corpus than about the algorithm.
 #
-# Speed: gensim's C loop processes each pair in a few nanoseconds; our Keras model pays
+# Speed: gensim's optimised C loop handles one pair at a time; our Keras model pays
 # for every batch a trip through `fit`, and the NumPy pair generation for every epoch.
 # `benchmarks/word2vec.py` measures words per second for both in one run, and which batch
 # sizes keep gensim's quality (too large a batch sums too many updates of the same frequent

@@ -88,7 +88,9 @@ class SkipGram(keras.Model):
     def call(self, rows, training=None):
         v = self.w_in(rows[:, 0])  # (B, D) centre vectors
         u = self.w_out(rows[:, 1:])  # (B, 1 + K, D) context and noise vectors
-        return ops.einsum("bd,bkd->bk", v, u)  # (B, 1 + K)
+        # a broadcast product and a sum, not einsum: PyTorch turns this einsum into B tiny
+        # batched matmuls, which took half of its step time
+        return ops.sum(v[:, None, :] * u, axis=-1)  # (B, 1 + K)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y_pred is None:
