@@ -480,6 +480,7 @@ run.headline(
     mean_ours,
     low=run.size(0.12, 0.20),
     high=0.35,
+    agree=0.02,
     label="WordSim353 Spearman ρ, ours (mean over seeds)",
 )
 run.headline(
