@@ -168,7 +168,6 @@ _ = run.table(
     title="Byte-level BPE, ours and Hugging Face's",
     floatfmt=".4g",
 )
-run.record(bpe_bytes_per_token=bpt_ours, hf_bytes_per_token=bpt_hf, hf_train_seconds=hf_seconds)
 run.headline(
     "bpe_vs_hf",
     bpt_ours / bpt_hf,
@@ -177,6 +176,7 @@ run.headline(
     agree=1e-9,
     label="BPE bytes per token, ours ÷ Hugging Face",
 )
+run.record(bpe_bytes_per_token=bpt_ours, hf_bytes_per_token=bpt_hf, hf_train_seconds=hf_seconds)
 
 # %% [markdown]
 # The pre-tokenisation regex is the one difference we know of: GPT-2 writes it with Unicode
@@ -244,13 +244,13 @@ autodiff_error = max(np.abs(g_in - dW_in).max(), np.abs(g_out - dW_out).max())
 print(f"loss: NumPy {loss:.6f}, Keras {keras_loss:.6f}")
 print(f"largest |finite differences − NumPy gradient|: {fd_error:.1e}")
 print(f"largest |Keras autodiff − NumPy gradient|: {autodiff_error:.1e}")
-run.record(sgns_fd_error=fd_error, sgns_autodiff_error=autodiff_error)
 run.headline(
     "sgns_grad_error",
     autodiff_error,
     high=1e-5,
     label="SGNS gradient, largest |Keras autodiff − NumPy|",
 )
+run.record(sgns_fd_error=fd_error, sgns_autodiff_error=autodiff_error)
 
 # %% [markdown]
 # `Word2Vec` adds what the reference `word2vec.c` does around that loss:
@@ -489,6 +489,7 @@ run.headline(
     low=run.size(-0.08, -0.02),
     label="WordSim353 ρ, ours − gensim",
 )
+print("headlines:", {k: round(v["value"], 4) for k, v in run.headlines.items()})
 
 # %% [markdown]
 # About 62 % of WordSim353's pairs have a word missing from this vocabulary, so ρ rests on

@@ -16,6 +16,12 @@ frequent word's vector moves between two of its pairs; here all pairs of a batch
 computed from the same tables and their updates are summed. For a word that occurs ``m``
 times in a batch the step is ``m`` steps taken at once, which is harmless while ``m·alpha``
 stays small: the batch size trades speed for that staleness (chapter 7 measures it).
+
+Smaller differences from ``word2vec.c``: a noise word that happens to equal the true context
+is kept (word2vec.c skips it; with thousands of words this is rare); each epoch is cut or
+topped up to the number of pairs of the first epoch (subsampling makes them differ by well
+under 1 %), so every epoch reuses the compiled train step; and the learning rate decays per
+batch of pairs rather than per 10,000 words.
 """
 
 from __future__ import annotations
