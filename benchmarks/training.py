@@ -72,7 +72,7 @@ from mlfoundations.backend import active_backend, package_version  # noqa: E402
 from mlfoundations.book.report import format_table  # noqa: E402
 from mlfoundations.mlp import mlp as keras_mlp  # noqa: E402
 from mlfoundations.mlp import to_reference  # noqa: E402
-from mlfoundations.reference import logistic  # noqa: E402
+from mlfoundations.reference import logistic, losses  # noqa: E402
 from mlfoundations.reference import mlp as ref_mlp  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -128,7 +128,7 @@ def linear_predict(W, b):
 def softmax_objective(W, b, X, y) -> float:
     """``J = mean CE + λ₂‖W‖²`` on the training data, in float64: how far each fit got."""
     W, b = np.asarray(W, np.float64), np.asarray(b, np.float64)
-    return logistic.softmax_cross_entropy(y, X @ W + b) + L2 * float(np.sum(W**2))
+    return losses.softmax_cross_entropy(y, X @ W + b) + L2 * float(np.sum(W**2))
 
 
 def keras_dense(n_features, n_classes):

@@ -18,7 +18,7 @@ import keras  # noqa: E402  (after setup(): it has chosen the backend)
 import numpy as np  # noqa: E402
 from sklearn.linear_model import Lasso, LinearRegression  # noqa: E402
 
-from mlfoundations import baselines, data, linear  # noqa: E402
+from mlfoundations import data, linear, sklearn_baselines  # noqa: E402
 from mlfoundations.book.plotting import subplots  # noqa: E402
 from mlfoundations.reference import linear as ref  # noqa: E402
 
@@ -345,7 +345,7 @@ ours = [
 ]
 base = [
     {"model": row["model"], "r2": row["r2"], "rmse": row["rmse"]}
-    for row in baselines.baseline_table(houses, seed=run.seed)
+    for row in sklearn_baselines.baseline_table(houses, seed=run.seed)
 ]
 run.table(ours + base, title="house_prices, test split")
 run.record(house_prices=ours)

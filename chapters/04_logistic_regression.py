@@ -20,9 +20,10 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
-from mlfoundations import backend, baselines, data, logistic  # noqa: E402
+from mlfoundations import backend, data, logistic, sklearn_baselines  # noqa: E402
 from mlfoundations.book.plotting import subplots  # noqa: E402
 from mlfoundations.reference import logistic as ref  # noqa: E402
+from mlfoundations.reference import losses  # noqa: E402
 from mlfoundations.testing import numerical_gradient, relative_error  # noqa: E402
 
 print("Keras backend:", keras.backend.backend())
@@ -50,12 +51,14 @@ p_right = np.array([0.99, 0.5, 0.1, 0.01])
 logits_right = np.log(p_right / (1 - p_right))
 cost_rows = [
     {"p(correct class)": p, "−log p (nats)": -np.log(p),
-     "from logits": ref.binary_cross_entropy([1.0], [z])}
+     "from logits": losses.sigmoid_cross_entropy([1.0], [z])}
     for p, z in zip(p_right, logits_right, strict=True)
 ]  # fmt: skip
 run.table(cost_rows, title="Cross-entropy of one prediction")
 np.testing.assert_allclose([r["from logits"] for r in cost_rows], -np.log(p_right), rtol=1e-12)
-print("confident mistake, logit −1000 for a positive:", ref.binary_cross_entropy([1.0], [-1000.0]))
+print(
+    "confident mistake, logit −1000 for a positive:", losses.sigmoid_cross_entropy([1.0], [-1000.0])
+)
 
 # %% [markdown]
 # Being 99 % sure and right costs 0.01 nats; a coin flip costs $\log 2 \approx 0.69$;
@@ -270,7 +273,7 @@ ours = [
 ]  # fmt: skip
 base = [
     {"model": row["model"], "accuracy": row["accuracy"], "f1_macro": row["f1_macro"]}
-    for row in baselines.baseline_table(cancer, seed=run.seed)
+    for row in sklearn_baselines.baseline_table(cancer, seed=run.seed)
 ]
 run.table(ours + base, title="breast_cancer, test split")
 run.record(breast_cancer=ours)

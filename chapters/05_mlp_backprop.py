@@ -48,7 +48,7 @@ import time
 import keras
 import numpy as np
 
-from mlfoundations import baselines, data
+from mlfoundations import data, sklearn_baselines
 from mlfoundations.backend import value_and_grad
 from mlfoundations.book.plotting import subplots
 from mlfoundations.mlp import mlp, to_reference
@@ -361,7 +361,7 @@ for name in ["digits", "moons"]:
     )
     numpy_acc = float(np.mean(net.predict(split.X_test) == split.y_test))
     numpy_seconds = time.perf_counter() - start
-    for row in baselines.baseline_table(
+    for row in sklearn_baselines.baseline_table(
         split, models=["logistic_regression", "svm_rbf", "mlp"], seed=run.seed
     ):
         comparison.append(

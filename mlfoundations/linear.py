@@ -9,7 +9,7 @@ where ``λ₂``/``λ₁`` are Keras' ``regularizers.L2(l2)``/``L1(l1)`` on the k
 ``optimizers.SGD(lr)`` then takes the step ``θ ← θ − lr·∇J`` that the NumPy reference takes.
 One difference is kept on purpose: Keras handles the L1 term by its subgradient
 ``λ₁·sign(w)``, not by a proximal step, so its lasso weights hover around zero instead of
-landing on it (chapter 3 measures this).
+landing on it (chapter 3 measures this). The MSE itself is :func:`mlfoundations.losses.mse`.
 """
 
 from __future__ import annotations
@@ -18,24 +18,6 @@ import numpy as np
 
 from .checks import check_positive, check_positive_int
 from .reference.linear import DescentResult, check_descent_args, check_regression_data
-
-
-def mse(y_true, y_pred):
-    """Mean squared error ``(1/n) Σ (ŷ_i − y_i)²`` in ``keras.ops``.
-
-    Parameters
-    ----------
-    y_true, y_pred : tensor of shape (n_samples,) or (n_samples, 1)
-
-    Returns
-    -------
-    scalar tensor
-    """
-    from keras import ops
-
-    y_true = ops.convert_to_tensor(y_true)
-    y_pred = ops.convert_to_tensor(y_pred)
-    return ops.mean(ops.square(ops.reshape(y_pred, (-1,)) - ops.reshape(y_true, (-1,))))
 
 
 def linear_model(n_features: int, *, l2: float = 0.0, l1: float = 0.0, w0=None, b0: float = 0.0):

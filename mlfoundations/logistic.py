@@ -6,6 +6,11 @@ Same model and objective as :mod:`mlfoundations.reference.logistic`:
 
 ``keras.regularizers.L2(l2)`` adds ``l2 · Σ w²`` to the mean loss and leaves the bias alone,
 so ``λ₂ = l2`` and scikit-learn's ``C = 1/(2nλ₂)`` (derived in the reference module).
+The sigmoid is :func:`mlfoundations.activations.sigmoid` and the cross-entropies are in
+:mod:`mlfoundations.losses`.
+
+One-sided names: ``logistic_model`` and ``coefficients`` (Keras only); the reference's
+closed-form helpers (``fit_newton``, ``sklearn_C``, ...) have no Keras twin.
 """
 
 from __future__ import annotations
@@ -16,42 +21,6 @@ from .checks import check_positive, check_positive_int
 from .linear import fit_steps
 from .reference.linear import DescentResult, check_descent_args
 from .reference.logistic import check_binary_data, check_class_data
-
-
-def sigmoid(x):
-    """Logistic sigmoid ``σ(x) = 1/(1 + e^{−x})`` in ``keras.ops`` (stable for any ``x``).
-
-    Parameters
-    ----------
-    x : tensor, any shape
-
-    Returns
-    -------
-    tensor of the same shape
-    """
-    from keras import ops
-
-    return ops.sigmoid(ops.convert_to_tensor(x))
-
-
-def binary_cross_entropy(y, logits):
-    """Mean binary cross-entropy from logits, ``max(z,0) − y z + log(1 + e^{−|z|})``.
-
-    Parameters
-    ----------
-    y : tensor of shape (n_samples,)
-        Labels 0/1.
-    logits : tensor of shape (n_samples,)
-
-    Returns
-    -------
-    scalar tensor
-    """
-    from keras import ops
-
-    z = ops.convert_to_tensor(logits)
-    y = ops.cast(ops.convert_to_tensor(y), z.dtype)
-    return ops.mean(ops.relu(z) - y * z + ops.log1p(ops.exp(-ops.abs(z))))
 
 
 def logistic_model(n_features: int, *, l2: float = 0.0, n_classes: int = 2):

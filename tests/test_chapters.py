@@ -2,7 +2,6 @@
 exit 0, nothing on stderr, figures and a results.json under --out."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -11,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from mlfoundations.book.chapter import find_chapters
+from mlfoundations.book.options import child_env
 
 pytestmark = pytest.mark.keras
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = find_chapters(ROOT / "chapters")
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", MPLBACKEND="Agg")
+ENV = child_env()
 
 
 def _check_outputs(out: Path, stem: str, backend: str):

@@ -8,6 +8,7 @@ import pytest
 
 from mlfoundations import backend
 from mlfoundations.book import cli
+from mlfoundations.book.options import child_env
 
 
 def mlf(*args, env=None):
@@ -51,7 +52,11 @@ def test_info_reports_versions_backend_and_devices():
         ),
         (["run", "99", "--backend", "jax"], "unknown chapter '99'"),
         (["run", "one"], "unknown chapter 'one'"),
-        (["run", "1", "--backend", "jax", "--seed", "-1"], "--seed must be >= 0"),
+        (
+            ["run", "1", "--backend", "jax", "--seed", "-1"],
+            "--seed must be an integer in [0, 2**32)",
+        ),
+        (["list", "--resume"], "unrecognized arguments: --resume"),
         (["bench", "nope", "--backend", "jax"], "unknown benchmark 'nope'; expected one of"),
         (["bench", "--backend", "theano"], "unknown backend 'theano'"),
     ],
@@ -110,7 +115,18 @@ def test_use_backend_refuses_after_keras_was_imported_with_another():
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        env=child_env(),
     )
     assert result.returncode == 0, result.stderr
     assert "refused: Keras was already imported with the 'jax' backend" in result.stdout
+
+
+def test_mlf_run_passes_unknown_flags_to_the_chapter(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr(
+        cli, "_run_one", lambda info, name, args, out: seen.append(args) or ("ok", 0.0)
+    )
+    code = cli.main(["run", "1", "--backend", "jax", "--out", str(tmp_path), "--resume", "--lr=3"])
+    assert code == 0
+    assert seen[0].chapter_args == ["--resume", "--lr=3"]
+    assert seen[0].quick is False and seen[0].seed == 0

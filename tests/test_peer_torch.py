@@ -1,7 +1,7 @@
 """The NumPy reference against PyTorch's own implementations, in float64.
 
-Activations and their derivatives (``torch.nn.functional`` and ``torch.autograd``), the
-cross-entropies of chapters 4 and 5 (``nn.BCEWithLogitsLoss``, ``nn.CrossEntropyLoss``),
+Activations and their derivatives (``torch.nn.functional`` and ``torch.autograd``), every
+loss of :mod:`mlfoundations.reference.losses` and its gradient (``torch.nn`` losses),
 the MLP's forward and backward passes (an ``nn.Sequential`` holding the same weights) and
 one optimiser step (``torch.optim.SGD`` and ``torch.optim.Adam``). NumPy and torch only.
 
@@ -25,7 +25,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from mlfoundations.reference import activations as R  # noqa: E402
-from mlfoundations.reference import logistic  # noqa: E402
+from mlfoundations.reference import logistic, losses  # noqa: E402
 from mlfoundations.reference import mlp as ref_mlp  # noqa: E402
 
 ELEMENTWISE_RTOL, ELEMENTWISE_ATOL = 1e-13, 1e-14
@@ -137,12 +137,49 @@ def _binary_problem(n=12, d=3, seed=0):
     return X, y, rng.normal(size=d), 0.3
 
 
-def test_binary_cross_entropy_matches_bce_with_logits():
+def test_logit_cross_entropies_and_gradients_match_torch():
+    """Loss and gradient wrt the logits, hard and soft labels, logits up to ±1000."""
     rng = np.random.default_rng(0)
     z = np.r_[rng.normal(scale=5.0, size=10), -1000.0, 1000.0, 0.0]
     for y in (rng.integers(0, 2, z.size).astype(np.float64), rng.uniform(size=z.size)):
-        expected = nn.BCEWithLogitsLoss()(_t(z), _t(y)).item()
-        np.testing.assert_allclose(logistic.binary_cross_entropy(y, z), expected, RTOL, ATOL)
+        z_t = _t(z, grad=True)
+        expected = nn.BCEWithLogitsLoss()(z_t, _t(y))
+        expected.backward()
+        value, grad = losses.sigmoid_cross_entropy_and_grad(y, z)
+        np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
+        np.testing.assert_allclose(grad, _np(z_t.grad), RTOL, ATOL)
+    logits = 4.0 * rng.normal(size=(2, 3, 5))  # (B, T, V), as a language model's
+    labels = rng.integers(0, 5, (2, 3))
+    soft = rng.dirichlet(np.ones(5), size=(2, 3))
+    for y, y_t in ((labels, torch.tensor(labels)), (soft, _t(soft))):
+        z_t = _t(logits, grad=True)
+        expected = F.cross_entropy(z_t.reshape(-1, 5), y_t.reshape(-1, *y_t.shape[2:]))
+        expected.backward()
+        value, grad = losses.softmax_cross_entropy_and_grad(y, logits)
+        np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
+        np.testing.assert_allclose(grad, _np(z_t.grad), RTOL, ATOL)
+
+
+def test_binary_cross_entropy_from_probabilities_matches_bce_loss():
+    rng = np.random.default_rng(1)
+    p, y = rng.uniform(0.01, 0.99, size=12), rng.uniform(size=12)
+    p_t = _t(p, grad=True)
+    expected = F.binary_cross_entropy(p_t, _t(y))
+    expected.backward()
+    value, grad = losses.binary_cross_entropy_and_grad(y, p)
+    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
+    np.testing.assert_allclose(grad, _np(p_t.grad), RTOL, ATOL)
+
+
+def test_mse_and_gradient_match_mse_loss():
+    rng = np.random.default_rng(2)
+    y_pred, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    y_pred_t = _t(y_pred, grad=True)
+    expected = F.mse_loss(y_pred_t, _t(y))
+    expected.backward()
+    value, grad = losses.mse_and_grad(y, y_pred)
+    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
+    np.testing.assert_allclose(grad, _np(y_pred_t.grad), RTOL, ATOL)
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.05])
@@ -166,9 +203,7 @@ def test_softmax_cross_entropy_and_gradient_match_cross_entropy_loss(l2):
     logits = _t(X) @ W_t + b_t  # (n, K)
     ce = nn.CrossEntropyLoss()(logits, torch.tensor(y))
     (ce + l2 * (W_t**2).sum()).backward()
-    np.testing.assert_allclose(
-        logistic.softmax_cross_entropy(y, _np(logits)), ce.item(), RTOL, ATOL
-    )
+    np.testing.assert_allclose(losses.softmax_cross_entropy(y, _np(logits)), ce.item(), RTOL, ATOL)
     grad_W, grad_b = logistic.softmax_gradient(X, y, W, b, l2=l2)
     np.testing.assert_allclose(grad_W, _np(W_t.grad), RTOL, ATOL)
     np.testing.assert_allclose(grad_b, _np(b_t.grad), RTOL, ATOL)
@@ -180,20 +215,6 @@ def _torch_loss(loss: str, out, y: np.ndarray):
     if loss == "sigmoid_cross_entropy":
         return nn.BCEWithLogitsLoss()(out[:, 0], _t(y))
     return nn.MSELoss()(out, _t(y))  # mean over every entry, like the reference
-
-
-@pytest.mark.parametrize("loss", ref_mlp.LOSSES)
-def test_mlp_losses_and_output_gradients_match_torch(loss):
-    rng = np.random.default_rng(0)
-    K = 1 if loss == "sigmoid_cross_entropy" else 4
-    out = 3.0 * rng.normal(size=(9, K))
-    y = rng.normal(size=(9, K)) if loss == "mse" else rng.integers(0, max(K, 2), 9)
-    out_t = _t(out, grad=True)
-    expected = _torch_loss(loss, out_t, y)
-    expected.backward()
-    value, dout = ref_mlp._LOSS_FUNCTIONS[loss](out, y)
-    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
-    np.testing.assert_allclose(dout, _np(out_t.grad), RTOL, ATOL)
 
 
 # --- the MLP (chapter 5) -------------------------------------------------------------------
@@ -265,7 +286,7 @@ def test_mlp_forward_and_every_gradient_match_torch(activation, loss, output_act
     torch_loss = _torch_loss(loss, out, y)
     torch_loss.backward()
     loss_value, grads = net.loss_and_grads(X, y)
-    dX = net.backward(ref_mlp._LOSS_FUNCTIONS[loss](net.forward(X), y)[1])
+    dX = net.backward(ref_mlp._LOSS_FUNCTIONS[loss](net._check_y(y, X), net.forward(X))[1])
 
     tol = {"rtol": MLP_RTOL, "atol": MLP_ATOL}
     np.testing.assert_allclose(net.forward(X), _np(out), **tol)

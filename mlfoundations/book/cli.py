@@ -6,6 +6,7 @@
     mlf list                       the chapters with one-line descriptions
     mlf run 1 --backend jax        run chapter 1 on JAX (full mode)
     mlf run all --quick            every chapter, quick mode, default backend
+    mlf run 8 --resume             flags mlf does not know go to the chapter
     mlf bench --backend all        every benchmark in benchmarks/ on each backend
 
 ``mlf run`` starts each chapter in its own process (the backend is fixed when Keras is
@@ -23,7 +24,9 @@ import time
 from pathlib import Path
 
 from .. import backend as _backend
+from ..checks import check_seed
 from . import chapter as _chapter
+from .options import add_run_options, child_env
 
 
 class UsageError(Exception):
@@ -106,10 +109,8 @@ def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[st
     cmd = [sys.executable, "-u", str(info.path), "--out", str(out), "--seed", str(args.seed)]
     if args.quick:
         cmd.append("--quick")
-    env = dict(os.environ, KERAS_BACKEND=name, PYTHONUNBUFFERED="1")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    env.setdefault("MPLBACKEND", "Agg")
+    cmd += args.chapter_args  # the chapter's own flags, passed through
+    env = child_env(backend=name)
     print(
         f"\n=== chapter {info.number}: {info.title} [{name}{', quick' if args.quick else ''}]",
         flush=True,
@@ -132,9 +133,11 @@ def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[st
 def _cmd_run(args) -> int:
     name = _check_backend(args.backend or _backend.active_backend())
     chapters = _resolve_chapters(args.chapter)
-    if args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    root = Path(args.out)
+    try:
+        check_seed(args.seed, "--seed")
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    root = Path(args.out or "runs")
     outs = {}
     for info in chapters:
         try:
@@ -185,7 +188,7 @@ def _cmd_bench(args) -> int:
     for script in scripts:
         for name in names:
             print(f"\n=== {script.stem} [{name}]", flush=True)
-            env = dict(os.environ, KERAS_BACKEND=name, PYTHONUNBUFFERED="1")
+            env = child_env(backend=name)
             start = time.perf_counter()
             code = subprocess.call([sys.executable, str(script)], env=env)
             rows.append(
@@ -215,13 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="the chapters with one-line descriptions")
     run = sub.add_parser("run", help="run chapters in subprocesses and report a table")
     run.add_argument("chapter", help="chapter number, or 'all'")
-    run.add_argument(
-        "--backend",
-        help=f"one of {', '.join(_backend.BACKENDS)} (default: KERAS_BACKEND, else tensorflow)",
-    )
-    run.add_argument("--quick", action="store_true", help="small sizes: < 1 min per chapter")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--out", default="runs", help="output root (default: runs)")
+    add_run_options(run, out_help="output root (default: runs): OUT/<backend>/<chapter>/")
+    run.set_defaults(out=None)  # a root here, not MLF_OUT (one chapter's folder)
     bench = sub.add_parser("bench", help="run the benchmarks (measurements, not tests)")
     bench.add_argument("name", nargs="?", help="one benchmark (file name without .py)")
     bench.add_argument("--backend", help="a backend, or 'all' (default: KERAS_BACKEND)")
@@ -230,7 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "run":
+        print(f"mlf: error: unrecognized arguments: {' '.join(unknown)}", file=sys.stderr)
+        return 2
+    args.chapter_args = unknown  # mlf run passes what it does not know to the chapter
     commands = {"info": _cmd_info, "list": _cmd_list, "run": _cmd_run, "bench": _cmd_bench}
     try:
         return commands[args.command](args)

@@ -14,7 +14,9 @@ The intercept ``b`` is never penalised. The mapping to scikit-learn's penalties 
 * ``Ridge(alpha)`` minimises ``‖y − Xw − b‖² + α‖w‖²`` = ``n·J`` with ``α = n·λ₂``;
 * ``Lasso(alpha)`` minimises ``‖y − Xw − b‖²/(2n) + α‖w‖₁`` = ``J/2`` with ``α = λ₁/2``.
 
-:func:`ridge_alpha` and :func:`lasso_alpha` compute them.
+:func:`ridge_alpha` and :func:`lasso_alpha` compute them. The MSE itself lives in
+:mod:`mlfoundations.reference.losses`; the gradients here are its chain rule,
+``∂J/∂w = Xᵀ ∂MSE/∂ŷ``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from ..checks import (
     check_positive,
     check_positive_int,
     check_same_length,
+    check_seed,
 )
+from .losses import mse_and_grad
 
 
 @dataclass
@@ -107,23 +111,6 @@ def predict(X, w, b=0.0) -> np.ndarray:
     return X @ w + b
 
 
-def mse(y_true, y_pred) -> float:
-    """Mean squared error ``(1/n) Σ (ŷ_i − y_i)²``.
-
-    Parameters
-    ----------
-    y_true, y_pred : ndarray of shape (n_samples,)
-
-    Returns
-    -------
-    float
-    """
-    y_true = as_float_array(y_true, "y_true", ndim=1)
-    y_pred = as_float_array(y_pred, "y_pred", ndim=1)
-    check_same_length(y_true, y_pred, "y_true", "y_pred")
-    return float(np.mean((y_pred - y_true) ** 2))
-
-
 def objective(X, y, w, b=0.0, *, l2: float = 0.0, l1: float = 0.0) -> float:
     """The training objective ``J(w, b) = MSE + λ₂‖w‖² + λ₁‖w‖₁``.
 
@@ -147,8 +134,8 @@ def objective(X, y, w, b=0.0, *, l2: float = 0.0, l1: float = 0.0) -> float:
 
 
 def _objective(X, y, w, b, l2, l1) -> float:
-    r = X @ w + b - y  # (n,) residuals
-    return float(np.mean(r**2) + l2 * np.sum(w**2) + l1 * np.sum(np.abs(w)))
+    loss, _ = mse_and_grad(y, X @ w + b, check_input=False)  # inf when a run diverges
+    return float(loss + l2 * np.sum(w**2) + l1 * np.sum(np.abs(w)))
 
 
 def mse_gradient(X, y, w, b=0.0, *, l2: float = 0.0) -> tuple[np.ndarray, float]:
@@ -180,9 +167,8 @@ def mse_gradient(X, y, w, b=0.0, *, l2: float = 0.0) -> tuple[np.ndarray, float]
 
 
 def _mse_gradient(X, y, w, b, l2):
-    n = X.shape[0]
-    r = X @ w + b - y  # (n,)
-    return (2.0 / n) * (X.T @ r) + 2.0 * l2 * w, float(2.0 / n * np.sum(r))
+    _, dy = mse_and_grad(y, X @ w + b, check_input=False)  # (n,) = 2 r / n, r the residuals
+    return X.T @ dy + 2.0 * l2 * w, float(np.sum(dy))
 
 
 def mse_hessian(X, *, fit_intercept: bool = True) -> np.ndarray:
@@ -340,7 +326,7 @@ def run_descent(
     -------
     params, history, path, diverged, steps
     """
-    rng = np.random.default_rng(seed) if shuffle else None
+    rng = np.random.default_rng(check_seed(seed)) if shuffle else None
     params = [np.array(p, dtype=np.float64) for p in params]
     start = objective_fn(*params)
     history = [start]
