@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import as_float_array, check_choice, check_positive, check_positive_int
+from . import losses
 
 __all__ = [
     "UndefinedMetricWarning",
@@ -851,7 +852,9 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     float
         Chapter 11.
     """
-    p = _as_two_columns(_check_probabilities(y_proba))
+    p = _check_probabilities(y_proba)
+    given_p_of_class_1 = p.ndim == 1
+    p = _as_two_columns(p)
     w = _check_weights(sample_weight, len(p))
     one_hot, classes = _one_hot_targets(y_true, p, labels)
     if not np.allclose(p.sum(axis=1), 1.0, rtol=np.sqrt(np.finfo(p.dtype).eps), atol=0):
@@ -868,7 +871,10 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
         )
     eps = np.finfo(p.dtype).eps
     p = np.clip(p, eps, 1 - eps)
-    per_sample = -np.sum(one_hot * np.log(p), axis=1)  # (n,)
+    if w is None and normalize and given_p_of_class_1:
+        # the binary cross-entropy of chapter 4 is the one definition of this mean
+        return losses.binary_cross_entropy(one_hot[:, 1], p[:, 1])
+    per_sample = -np.sum(one_hot * np.log(p), axis=1)  # (n,) -log p of the true class
     return _mean(per_sample, w, normalize)
 
 
@@ -1268,9 +1274,17 @@ def _per_output(values: np.ndarray, multioutput):
 
 
 def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
-    """Mean squared error :math:`\\frac1n\\sum_i (y_i - \\hat y_i)^2` (chapters 3 and 11)."""
+    """Mean squared error :math:`\\frac1n\\sum_i (y_i - \\hat y_i)^2` per output
+    (chapters 3 and 11); unweighted, it is :func:`mlfoundations.reference.losses.mse` of each
+    output column."""
     y_true, y_pred, w = _regression_pair(y_true, y_pred, sample_weight)
-    return _per_output(np.average((y_true - y_pred) ** 2, axis=0, weights=w), multioutput)
+    if w is None:
+        per_output = np.array(
+            [losses.mse(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]
+        )
+    else:
+        per_output = np.average((y_true - y_pred) ** 2, axis=0, weights=w)
+    return _per_output(per_output, multioutput)
 
 
 def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
