@@ -11,6 +11,7 @@ Backend-specific code lives in this module only, behind one function each:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import os
@@ -238,6 +239,27 @@ def list_devices() -> list[dict[str, str]]:
                 }
             )
     return devices
+
+
+@contextlib.contextmanager
+def torch_threads(n: int = 1):
+    """Run a block with PyTorch limited to ``n`` CPU threads (no-op on other backends).
+
+    Many tiny eager steps (word2vec, chapter 7) spend more time waking and synchronising
+    threads than computing; on a small, shared CPU one thread was several times faster.
+    The previous setting is restored on exit.
+    """
+    if active_backend() != "torch":
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _to_numpy(value) -> np.ndarray:
