@@ -51,8 +51,8 @@ def check_sklearn(name, ours, theirs):
 # A spam filter sees one spam in a hundred messages. We make such a set: ten numeric
 # features per message (think word counts, standardised), spam shifted a little along each,
 # so the classes overlap. The model that *never* says spam is right 99 % of the time. A
-# logistic regression (chapter 4, fitted exactly by Newton's method) is barely more
-# accurate, so accuracy cannot tell them apart. Precision (of the messages flagged, how many
+# logistic regression (chapter 4, fitted exactly by Newton's method) scores about the same
+# accuracy, so accuracy cannot tell them apart. Precision (of the messages flagged, how many
 # are spam) and recall (of the spam, how much is caught) can.
 
 # %%
@@ -99,9 +99,10 @@ _ = run.table(rows, floatfmt=".3f", title="One test set, three models")
 run.record(spam_table=rows)
 
 # %% [markdown]
-# The never-spam row scores the highest accuracy of the three and catches no spam at all:
-# recall 0, and precision undefined (no message flagged, 0/0; scikit-learn warns and
-# reports 0, and so does our reference unless told otherwise with `zero_division`). F1, the
+# The three accuracies lie within a point of each other, and the never-spam row, as accurate
+# as the others, catches no spam at all: recall 0, and precision undefined (no message
+# flagged, 0/0; scikit-learn warns and reports 0, and so does our reference unless told
+# otherwise with `zero_division`). F1, the
 # harmonic mean $2PR/(P+R)$, is 0 when either is. The logistic model at the default
 # threshold of 0.5 flags few messages; lowering the threshold trades precision for recall.
 #
@@ -324,13 +325,14 @@ assert abs(mlp_bins.accuracy[fullest] - 0.5) < abs(mlp_bins.confidence[fullest] 
 run.record(ece_logistic=ece_lr, ece_mlp=ece_mlp, acc_logistic=acc_lr, acc_mlp=acc_mlp)
 
 # %% [markdown]
-# Calibration and accuracy are different qualities. The logistic model's straight boundary
-# cannot follow the moons, yet its probabilities are honest: nearly every interval covers
-# the diagonal, and its ECE is the smaller of the two. The MLP classifies more examples
-# right but puts most of its predictions in the two end bins, and the fuller of them (printed
-# above) lies on the side of the diagonal toward one half: when the network says "almost
-# surely", it is right less often than it claims. The middle bins hold few examples and have
-# wide intervals, so a wiggle there is noise, not a finding.
+# Calibration and accuracy are different qualities. The logistic model classifies fewer
+# examples right, yet its ECE is the smaller of the two: a model with few parameters,
+# trained on the log loss, tends to give honest probabilities even when its boundary is too
+# simple. The MLP puts most of its predictions in the two end bins, and the fuller of them
+# (printed above) lies on the side of the diagonal toward one half: when the network says
+# "almost surely", it is right less often than it claims. A bin with few examples has a wide
+# interval, so a wiggle there is noise, not a finding; with a larger test set (full mode)
+# the intervals shrink and smaller gaps, the logistic model's included, become real.
 #
 # ECE is also a streaming Keras metric here, `metrics.ExpectedCalibrationError`, usable in
 # `compile(metrics=[...])`; on this backend it reproduces the reference:
@@ -394,6 +396,7 @@ run.record(temperature=T, temperature_table=temp_rows)
 # %%
 X_bc, y_bc = load_breast_cancer(return_X_y=True)
 X_bc = (X_bc - X_bc.mean(0)) / X_bc.std(0)
+print(f"breast_cancer: {len(y_bc)} tumours, {X_bc.shape[1]} features")
 
 
 def fit_and_predict(X_fit, y_fit, X_new):
@@ -432,8 +435,11 @@ interval_rows = [
 ]  # fmt: skip
 _ = run.table(interval_rows, floatfmt=".3f", title="Accuracy of one logistic regression")
 fig, ax = subplots(figsize=(7, 3.5))
-ax.hist(split_accs, bins=np.arange(0.85, 1.0001, 1 / 57) - 0.5 / 57, color="C0", alpha=0.7,
-        label=f"{n_splits} random test sets of {len(y_b)}")  # fmt: skip
+n_b = len(y_b)
+edges = (np.arange(np.floor(split_accs.min() * n_b) - 1, n_b + 1) + 0.5) / n_b  # one bar per k/n
+ax.hist(
+    split_accs, bins=edges, color="C0", alpha=0.7, label=f"{n_splits} random test sets of {n_b}"
+)
 ax.axvspan(*wilson, color="C1", alpha=0.2, label="Wilson 95 % from one split")
 ax.axvline(cv_scores.mean(), color="k", ls="--", label="10-fold CV mean")
 ax.set(xlabel="test accuracy", ylabel="splits", title="The same model, different test sets")
@@ -443,7 +449,7 @@ run.record(intervals=interval_rows, cv_scores=cv_scores)
 
 # %% [markdown]
 # One test set of 57 tumours gives an interval several points wide, and the spread over
-# random splits confirms it: the same procedure scores anywhere across the histogram
+# random splits is of the same order: the same procedure scores anywhere across the histogram
 # depending on which tumours land in the test set. So a one- or two-point difference
 # between two models on such a set is noise. Cross-validation uses every example once for
 # testing, averages ten scores and shrinks the uncertainty of the mean by about $\sqrt{10}$
@@ -547,8 +553,9 @@ run.record(perplexity_table=ppl_rows, vocab_size=V)
 # %% [markdown]
 # The uniform model's perplexity is exactly the vocabulary size, and the two correct columns
 # agree to the last digit. The primer's column is smaller and would flatter any model whose
-# loss was measured in nats. Context helps: knowing the previous character (bigram) halves
-# the number of equally likely choices compared with letter frequencies alone (unigram).
+# loss was measured in nats. Context helps: knowing the previous character (bigram) cuts the
+# number of equally likely choices by about half or more compared with letter frequencies
+# alone (unigram).
 #
 # ### Per token or per character?
 #
@@ -670,15 +677,16 @@ run.record(bleu=bleu_rows, bleu_generated=bleu_generated.score)
 #
 # ## Benchmarks, in words
 #
-# Large language models are compared on benchmarks: MMLU (multiple-choice questions in 57
-# subjects), HellaSwag (choosing the sensible continuation), GSM8K (grade-school maths),
+# Large language models are compared on benchmarks: MMLU (multiple-choice questions across
+# dozens of subjects), HellaSwag (choosing the sensible continuation), GSM8K (grade-school maths),
 # HumanEval (code that must pass unit tests) and many more. A benchmark score is an accuracy
 # on a fixed test set, with everything above applying to it:
 #
 # - **What it measures is narrow.** Multiple-choice accuracy measures picking a letter, not
 #   explaining or refusing; and with four options, 25 % is chance, not zero.
-# - **Small differences are noise.** A benchmark of 1,000 questions has a Wilson interval of
-#   about ±3 points at 50 % accuracy; a one-point lead is not a result.
+# - **Small differences are noise.** A benchmark of 1,000 questions has a Wilson interval
+#   about ±3 points wide at 50 % accuracy (computed below); a one-point lead is not a
+#   result.
 # - **Contamination.** Benchmarks live on the web, and web text is training data. A model
 #   that has seen the test questions scores high by memory; the only defence is checking
 #   the overlap (n-gram matches between training data and test items) or fresh held-out
@@ -690,6 +698,11 @@ run.record(bleu=bleu_rows, bleu_generated=bleu_generated.score)
 #   checkpoint, the threshold) leaks the test set into the model, exactly like picking the
 #   spam threshold on the test split would have.
 #
+# %%
+low_1000, high_1000 = ref.wilson_interval(500, 1000)
+print(f"500 right of 1000: 95 % Wilson interval {low_1000:.3f} .. {high_1000:.3f}")
+
+# %% [markdown]
 # ## How closely our metrics match scikit-learn
 #
 # Every metric computed in this chapter was also computed by scikit-learn (asserted to agree
