@@ -68,7 +68,7 @@ p_spam = ref_logistic.predict_proba(spam.X_test, w_spam, b_spam)  # P(spam) per 
 y_test = spam.y_test
 
 
-def scores(name, y_pred, p=None):
+def scores(name, y_pred):
     row = {"model": name,
            "accuracy": ref.accuracy_score(y_test, y_pred),
            "precision": ref.precision_score(y_test, y_pred, zero_division=0.0),
@@ -92,7 +92,7 @@ never_spam = np.zeros_like(y_test)
 rows = [
     scores("majority class: never spam", never_spam),
     scores("logistic, p > 0.5", (p_spam > 0.5).astype(int)),
-    scores(f"logistic, p > {best_threshold:.3f}", (p_spam > best_threshold).astype(int)),
+    scores(f"logistic, p ≥ {best_threshold:.3f}", (p_spam >= best_threshold).astype(int)),
 ]
 print(f"test set: {len(y_test)} messages, {y_test.sum()} spam ({y_test.mean():.2%})")
 _ = run.table(rows, floatfmt=".3f", title="One test set, three models")
@@ -111,7 +111,7 @@ run.record(spam_table=rows)
 # recall of each class.
 
 # %%
-y_hat = (p_spam > best_threshold).astype(int)
+y_hat = (p_spam >= best_threshold).astype(int)  # the curve's convention: score >= threshold
 cm = ref.confusion_matrix(y_test, y_hat)
 cm_rate = ref.confusion_matrix(y_test, y_hat, normalize="true")
 check_sklearn("confusion_matrix", cm, skm.confusion_matrix(y_test, y_hat))
@@ -124,7 +124,7 @@ for ax, values, fmt, title in panels:
             ax.text(j, i, format(values[i, j], fmt), ha="center", va="center", fontsize=13)
     ax.set(xticks=[0, 1], yticks=[0, 1], xticklabels=["ham", "spam"],
            yticklabels=["ham", "spam"], xlabel="predicted", ylabel="true",
-           title=f"p > {best_threshold:.3f}: {title}")  # fmt: skip
+           title=f"p ≥ {best_threshold:.3f}: {title}")  # fmt: skip
     ax.grid(False)
 run.figure(fig, "confusion_matrix")
 
