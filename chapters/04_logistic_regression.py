@@ -15,16 +15,16 @@
 from mlfoundations.book import chapter
 
 run = chapter.setup("04_logistic_regression")
-import keras  # noqa: E402  (after setup(): it has chosen the backend)
-import numpy as np  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
+import keras  # after setup(): it has chosen the backend
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 
-from mlfoundations import backend, data, logistic, sklearn_baselines  # noqa: E402
-from mlfoundations.book.plotting import subplots  # noqa: E402
-from mlfoundations.reference import logistic as ref  # noqa: E402
-from mlfoundations.reference import losses  # noqa: E402
-from mlfoundations.testing import numerical_gradient, relative_error  # noqa: E402
+from mlfoundations import backend, data, logistic, sklearn_baselines
+from mlfoundations.book.plotting import subplots
+from mlfoundations.reference import logistic as ref
+from mlfoundations.reference import losses
+from mlfoundations.testing import numerical_gradient, relative_error
 
 print("Keras backend:", keras.backend.backend())
 
@@ -147,7 +147,7 @@ for name, (X, y, l2, momentum, keras_steps) in problems.items():
     C = ref.sklearn_C(l2, n)
     sk = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
     gd = ref.gradient_descent(X, y, lr=1 / L, epochs=run.size(2000, 5000), l2=l2)
-    kr = logistic.gradient_descent(X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum,
+    kr = logistic.fit_sgd(X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum,
                                    verbose=run.verbose)  # fmt: skip
     fits[name] = {"sklearn": sk, "numpy": gd, "keras": kr, "star": (w_star, b_star)}
     candidates = [("scikit-learn (L-BFGS)", sk.coef_[0], sk.intercept_[0]),
@@ -238,7 +238,7 @@ soft_sk = LogisticRegression(
     C=ref.sklearn_C(l2_iris, len(iris.y_train)), tol=1e-12, max_iter=10_000
 )
 soft_sk.fit(iris.X_train, iris.y_train)
-soft_kr = logistic.gradient_descent(
+soft_kr = logistic.fit_sgd(
     iris.X_train, iris.y_train, lr=1.0, epochs=run.size(300, 2000), l2=l2_iris, n_classes=3,
     momentum=0.9, verbose=run.verbose,
 )  # fmt: skip

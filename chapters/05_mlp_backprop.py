@@ -53,6 +53,7 @@ from mlfoundations.backend import value_and_grad
 from mlfoundations.book.plotting import subplots
 from mlfoundations.mlp import mlp, to_reference
 from mlfoundations.reference import mlp as ref
+from mlfoundations.reference import optim
 from mlfoundations.testing import numerical_gradient, relative_error
 
 # %% [markdown]
@@ -233,7 +234,7 @@ for i, name in enumerate(datasets):
             net,
             split.X_train,
             split.y_train,
-            optimizer=ref.Adam(lr=0.01),
+            optimizer=optim.Adam(lr=0.01),
             epochs=run.size(150, 400),
             batch_size=32,
             seed=run.seed,
@@ -280,7 +281,7 @@ for width in widths:
         net,
         x_train,
         target(x_train),
-        optimizer=ref.Adam(lr=0.01),
+        optimizer=optim.Adam(lr=0.01),
         epochs=run.size(1500, 6000),
         seed=run.seed,
     )
@@ -354,7 +355,7 @@ for name in ["digits", "moons"]:
         net,
         split.X_train,
         split.y_train,
-        optimizer=ref.Adam(lr=1e-2),
+        optimizer=optim.Adam(lr=1e-2),
         epochs=epochs,
         batch_size=batch_size,
         seed=run.seed,

@@ -9,8 +9,11 @@ so ``λ₂ = l2`` and scikit-learn's ``C = 1/(2nλ₂)`` (derived in the referen
 The sigmoid is :func:`mlfoundations.activations.sigmoid` and the cross-entropies are in
 :mod:`mlfoundations.losses`.
 
-One-sided names: ``logistic_model`` and ``coefficients`` (Keras only); the reference's
-closed-form helpers (``fit_newton``, ``sklearn_C``, ...) have no Keras twin.
+One-sided names (Keras only): ``logistic_model``, ``coefficients`` and ``fit_sgd``
+(``model.fit`` with Keras' SGD, binary or softmax by ``n_classes``). The reference's
+``check_binary_data``, ``check_class_data``, ``predict_proba``, ``bce_gradient``,
+``objective``, ``gradient_descent``, ``softmax_gradient``, ``softmax_gradient_descent``,
+``fit_newton``, ``sklearn_C`` and ``l2_from_C`` have no Keras twin.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_positive, check_positive_int
-from .linear import fit_steps
-from .reference.linear import DescentResult, check_descent_args
+from .optim import fit_steps, sgd
 from .reference.logistic import check_binary_data, check_class_data
+from .reference.optim import DescentResult, check_descent_args
 
 
 def logistic_model(n_features: int, *, l2: float = 0.0, n_classes: int = 2):
@@ -60,7 +63,7 @@ def logistic_model(n_features: int, *, l2: float = 0.0, n_classes: int = 2):
     )
 
 
-def gradient_descent(
+def fit_sgd(
     X,
     y,
     *,
@@ -100,9 +103,8 @@ def gradient_descent(
     -------
     DescentResult
         ``w`` of shape (n_features,) and float ``b`` (binary) or ``W`` (n_features, K) and
-        ``b`` (K,); ``history`` is ``fit``'s loss (see :func:`mlfoundations.linear.fit_steps`).
+        ``b`` (K,); ``history`` is ``fit``'s loss (see :func:`mlfoundations.optim.fit_steps`).
     """
-    import keras
 
     if n_classes == 2:
         X, y = check_binary_data(X, y)
@@ -114,9 +116,8 @@ def gradient_descent(
         targets = y.astype("float32")
     n, d = X.shape
     lr, epochs, batch_size = check_descent_args(lr, epochs, batch_size, n)
-    momentum = check_positive(momentum, "momentum", allow_zero=True)
     model = logistic_model(d, l2=l2, n_classes=n_classes)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum), loss=loss)
+    model.compile(optimizer=sgd(lr, momentum=momentum), loss=loss)
     losses = fit_steps(model, X, targets, epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, verbose=verbose)  # fmt: skip
     W, b = coefficients(model)

@@ -16,7 +16,8 @@ learning rate this optimizer uses at every step with
 
 Names on this side only: :class:`WarmupCosine` (a Keras schedule), :class:`RecipeAdamW`,
 :func:`decay_mask`, :func:`recipe`, the callbacks :class:`StopOnNaN` and
-:class:`GradientNormLog`, :func:`early_stopping`, :func:`lr_range_test`. :func:`diagnose` is
+:class:`GradientNormLog`, :func:`early_stopping`, :func:`lr_range_test`, and the loop of
+chapters 3 and 4, :func:`fit_steps` with its optimizer :func:`sgd`. :func:`diagnose` is
 on both sides (here it also accepts a Keras ``History``).
 """
 
@@ -406,3 +407,76 @@ def lr_range_test(
     model.set_weights(start)
     lrs, losses = np.array(lrs), np.array(losses)
     return lrs, losses, ref.lr_range_suggestion(lrs, losses)
+
+
+# --- the loop of chapters 3 and 4: plain SGD through ``fit`` ---------------------------
+
+
+def sgd(lr: float, *, momentum: float = 0.0):
+    """``keras.optimizers.SGD(learning_rate=lr, momentum=momentum)`` with checked arguments:
+    the optimizer of the Keras ``gradient_descent`` twins (chapters 3 and 4).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate η > 0.
+    momentum : float, default 0.0
+        μ in [0, 1); Keras keeps ``v ← μ v − η g`` (see
+        :class:`mlfoundations.reference.optim.SGD`).
+
+    Returns
+    -------
+    keras.optimizers.SGD
+    """
+    lr = check_positive(lr, "lr")
+    momentum = ref._check_rate(momentum, "momentum")
+    return keras.optimizers.SGD(learning_rate=lr, momentum=momentum)
+
+
+FULL_BATCH_CHUNK = 200_000
+"""Most values (``repeats × n_samples × n_features``) a tiled full-batch chunk may hold."""
+
+
+def fit_steps(model, X, y, *, epochs: int, batch_size: int, shuffle: bool = True, verbose=0):
+    """``model.fit`` for ``epochs`` passes, fast also when every pass is one full batch.
+
+    A ``fit`` epoch has a fixed cost (tens of milliseconds on TensorFlow) that dwarfs one
+    full-batch step on a small data set. So when ``batch_size >= n_samples`` the data are
+    tiled ``r`` times and fitted with ``batch_size = n_samples`` and ``shuffle=False``: each
+    batch is then exactly the whole data set, and one ``fit`` epoch takes ``r`` identical
+    full-batch gradient steps. Mini-batch runs are passed to ``fit`` unchanged.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Compiled.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, ...)
+    epochs, batch_size : int
+    shuffle : bool, default True
+    verbose : int, default 0
+
+    Returns
+    -------
+    list of float
+        ``fit``'s ``loss`` per ``fit`` epoch: one value per pass for mini-batches, one per
+        tiled chunk (the mean of ``J`` over its ``r`` steps) for the full batch.
+    """
+    X = np.asarray(X, dtype="float32")
+    y = np.asarray(y, dtype="float32")
+    n = X.shape[0]
+    if batch_size < n:
+        fit = model.fit(X, y, batch_size=batch_size, epochs=epochs, shuffle=shuffle,
+                        verbose=verbose)  # fmt: skip
+        return [float(v) for v in fit.history["loss"]]
+    repeats = max(1, min(epochs, FULL_BATCH_CHUNK // X.size))
+    full_chunks, rest = divmod(epochs, repeats)
+    losses: list[float] = []
+    for r, fit_epochs in ((repeats, full_chunks), (rest, 1 if rest else 0)):
+        if fit_epochs == 0:
+            continue
+        X_r, y_r = np.concatenate([X] * r), np.concatenate([y] * r)  # (r·n, ...)
+        fit = model.fit(X_r, y_r, batch_size=n, epochs=fit_epochs, shuffle=False,
+                        verbose=verbose)  # fmt: skip
+        losses += [float(v) for v in fit.history["loss"]]
+    return losses

@@ -122,11 +122,16 @@ def test_use_backend_refuses_after_keras_was_imported_with_another():
 
 
 def test_mlf_run_passes_unknown_flags_to_the_chapter(monkeypatch, tmp_path):
-    seen = []
-    monkeypatch.setattr(
-        cli, "_run_one", lambda info, name, args, out: seen.append(args) or ("ok", 0.0)
-    )
-    code = cli.main(["run", "1", "--backend", "jax", "--out", str(tmp_path), "--resume", "--lr=3"])
-    assert code == 0
-    assert seen[0].chapter_args == ["--resume", "--lr=3"]
-    assert seen[0].quick is False and seen[0].seed == 0
+    commands = []
+
+    def fake_run_one(info, name, args, out):
+        commands.append(cli.chapter_command(info, args, out))
+        return "ok", 0.0
+
+    monkeypatch.setattr(cli, "_run_one", fake_run_one)
+    argv = ["run", "1", "--backend", "jax", "--quick", "--out", str(tmp_path), "--resume", "--lr=3"]
+    assert cli.main(argv) == 0
+    (cmd,) = commands
+    assert cmd[-3:] == ["--quick", "--resume", "--lr=3"]
+    assert cmd[cmd.index("--seed") + 1] == "0"
+    assert cmd[cmd.index("--out") + 1] == str(tmp_path / "jax" / "01_models_are_functions")

@@ -27,6 +27,7 @@ from torch.nn import functional as F  # noqa: E402
 from mlfoundations.reference import activations as R  # noqa: E402
 from mlfoundations.reference import logistic, losses  # noqa: E402
 from mlfoundations.reference import mlp as ref_mlp  # noqa: E402
+from mlfoundations.reference import optim as ref_optim  # noqa: E402
 
 ELEMENTWISE_RTOL, ELEMENTWISE_ATOL = 1e-13, 1e-14
 RTOL, ATOL = 1e-12, 1e-15
@@ -328,7 +329,7 @@ def test_sgd_steps_match_torch_sgd(momentum):
     # (dampening 0, first b = g) are the same update with v = −ηb at a fixed learning rate.
     params, grads = _params_and_grads(4)
     expected = _torch_steps(torch.optim.SGD, params, grads, lr=0.1, momentum=momentum)
-    ours, optimizer = [p.copy() for p in params], ref_mlp.SGD(lr=0.1, momentum=momentum)
+    ours, optimizer = [p.copy() for p in params], ref_optim.SGD(lr=0.1, momentum=momentum)
     for step_grads, torch_params in zip(grads, expected, strict=True):
         optimizer.step(ours, step_grads)
         for p, q in zip(ours, torch_params, strict=True):
@@ -344,7 +345,7 @@ def test_adam_steps_match_torch_adam_with_epsilon_aligned():
     params, grads = _params_and_grads(5)
     expected = _torch_steps(torch.optim.Adam, params, grads, lr=lr, betas=betas, eps=eps)
     ours = [p.copy() for p in params]
-    optimizer = ref_mlp.Adam(lr=lr, beta_1=betas[0], beta_2=betas[1], epsilon=eps)
+    optimizer = ref_optim.Adam(lr=lr, beta_1=betas[0], beta_2=betas[1], epsilon=eps)
     for step_grads, torch_params in zip(grads, expected, strict=True):
         optimizer.epsilon = eps * np.sqrt(1 - betas[1] ** (optimizer.t + 1))
         optimizer.step(ours, step_grads)
@@ -360,7 +361,7 @@ def test_adam_epsilon_conventions_differ_where_gradients_are_tiny():
     params, grads = _params_and_grads(1)
     (expected,) = _torch_steps(torch.optim.Adam, params, grads, lr=lr, eps=eps)
     ours = [p.copy() for p in params]
-    ref_mlp.Adam(lr=lr, beta_2=beta_2, epsilon=eps).step(ours, grads[0])
+    ref_optim.Adam(lr=lr, beta_2=beta_2, epsilon=eps).step(ours, grads[0])
     for p0, p_ours, p_torch, g in zip(params, ours, expected, grads[0], strict=True):
         np.testing.assert_allclose(p0 - p_torch, lr * g / (np.abs(g) + eps), RTOL, ATOL)
         reference_step = lr * g / (np.abs(g) + eps / np.sqrt(1 - beta_2))

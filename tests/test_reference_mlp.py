@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mlfoundations.reference.losses import softmax_cross_entropy_and_grad
-from mlfoundations.reference.mlp import MLP, SGD, Adam, train
+from mlfoundations.reference.mlp import MLP, train
+from mlfoundations.reference.optim import SGD, Adam
 from mlfoundations.testing import numerical_gradient, relative_error
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from .. import backend as _backend
 from ..checks import check_seed
 from .options import Flag, chapter_parser
+from .report import jsonable as _jsonable
 
 CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
 
@@ -336,19 +337,3 @@ def setup(stem: str, argv: list[str] | None = None, *, extra: Iterable[Flag] = (
         f"Python {v['python']} · {mode} mode · seed {args.seed}"
     )
     return run
-
-
-def _jsonable(value):
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value

@@ -105,11 +105,16 @@ def _check_backend(name: str) -> str:
     return name
 
 
-def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[str, float]:
+def chapter_command(info: _chapter.ChapterInfo, args, out: Path) -> list[str]:
+    """The command that runs one chapter: its options, then the flags ``mlf`` passed through."""
     cmd = [sys.executable, "-u", str(info.path), "--out", str(out), "--seed", str(args.seed)]
     if args.quick:
         cmd.append("--quick")
-    cmd += args.chapter_args  # the chapter's own flags, passed through
+    return cmd + list(args.chapter_args)  # the chapter's own flags
+
+
+def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[str, float]:
+    cmd = chapter_command(info, args, out)
     env = child_env(backend=name)
     print(
         f"\n=== chapter {info.number}: {info.title} [{name}{', quick' if args.quick else ''}]",

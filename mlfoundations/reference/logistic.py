@@ -20,6 +20,11 @@ version uses the same mapping with ``‖W‖²`` summed over all classes.
 losses (``sigmoid_cross_entropy``, ``softmax_cross_entropy``) live in
 :mod:`mlfoundations.reference.losses`, and the gradients here apply the chain rule to their
 ``*_and_grad`` forms: ``∂J/∂w = Xᵀ ∂L/∂z``.
+
+One-sided names (the Keras side, :mod:`mlfoundations.logistic`, builds and fits a Keras
+model instead): ``check_binary_data``, ``check_class_data``, ``predict_proba``,
+``bce_gradient``, ``objective``, ``gradient_descent``, ``softmax_gradient``,
+``softmax_gradient_descent``, ``fit_newton``, ``sklearn_C``, ``l2_from_C``.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ from ..checks import (
     check_same_length,
 )
 from .activations import sigmoid  # one sigmoid for the whole book
-from .linear import DescentResult, check_descent_args, run_descent
 from .losses import sigmoid_cross_entropy_and_grad, softmax_cross_entropy_and_grad
+from .optim import DescentResult, check_descent_args, run_descent
 
 # --------------------------------------------------------------------------- validation
 

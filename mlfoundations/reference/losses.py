@@ -23,7 +23,8 @@ labels. Nothing is broadcast silently: ``mse(y (n,), ŷ (n, 1))`` is an error, n
 ``(n, n)`` matrix of differences.
 
 One-sided names (no Keras twin in :mod:`mlfoundations.losses`): the ``*_and_grad``
-functions, since Keras differentiates automatically.
+functions, since Keras differentiates automatically, and the validator
+``check_class_targets``.
 """
 
 from __future__ import annotations

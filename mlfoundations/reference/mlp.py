@@ -8,12 +8,18 @@ reverse: the chain rule, one Jacobian-vector product at a time.
 ::
 
     net = MLP([2, 16, 16, 2], activation="tanh", loss="softmax_cross_entropy", seed=0)
-    history = train(net, X, y, optimizer=Adam(lr=0.01), epochs=200, batch_size=32)
+    history = train(net, X, y, optimizer=optim.Adam(lr=0.01), epochs=200, batch_size=32)
     net.predict(X)
 
 The parameters are ordered like a Keras model's ``trainable_weights``
 (``W1, b1, W2, b2, ...``), so :meth:`MLP.from_weights` accepts ``model.get_weights()``
 of the Keras MLP built by :func:`mlfoundations.mlp.mlp` and gives the same outputs.
+The losses come from :mod:`mlfoundations.reference.losses` (their ``*_and_grad`` forms start
+the backward pass) and the optimisers from :mod:`mlfoundations.reference.optim`.
+
+One-sided names: the layers (``Dense``, ``Activation``, ``Residual``), ``MLP``, ``train``
+and ``glorot_uniform`` (the Keras side builds a ``keras.Sequential`` with
+:func:`mlfoundations.mlp.mlp`).
 """
 
 from __future__ import annotations
@@ -23,13 +29,13 @@ import numpy as np
 from ..checks import (
     as_float_array,
     check_choice,
-    check_positive,
     check_positive_int,
     check_same_length,
     check_seed,
 )
 from . import activations as act
 from . import losses
+from .optim import Adam
 
 LOSSES = ("softmax_cross_entropy", "sigmoid_cross_entropy", "mse")
 """Losses :class:`MLP` can train with; the cross-entropies take logits."""
@@ -398,63 +404,6 @@ class MLP:
         return out
 
 
-# --- optimisers --------------------------------------------------------------------------
-
-
-class SGD:
-    """Stochastic gradient descent, with optional momentum (Keras' convention).
-
-    ``v ← μ v - η g``; ``θ ← θ + v`` (plain SGD, ``μ = 0``: ``θ ← θ - η g``).
-    """
-
-    def __init__(self, lr: float = 0.01, momentum: float = 0.0):
-        self.lr = check_positive(lr, "lr")
-        self.momentum = check_positive(momentum, "momentum", allow_zero=True)
-        self._v: list[np.ndarray] | None = None
-
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """Update ``params`` in place from ``grads``."""
-        if self._v is None:
-            self._v = [np.zeros_like(p) for p in params]
-        for p, g, v in zip(params, grads, self._v, strict=True):
-            v *= self.momentum
-            v -= self.lr * g
-            p += v
-
-
-class Adam:
-    """Adam (Kingma & Ba, 2015) in Keras' form, so the two take identical steps.
-
-    ``m ← β₁ m + (1-β₁) g``, ``v ← β₂ v + (1-β₂) g²``,
-    ``θ ← θ - η_t m / (√v + ε)`` with ``η_t = η √(1-β₂ᵗ) / (1-β₁ᵗ)``.
-    """
-
-    def __init__(
-        self, lr: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
-    ):
-        self.lr = check_positive(lr, "lr")
-        self.beta_1 = check_positive(beta_1, "beta_1", allow_zero=True)
-        self.beta_2 = check_positive(beta_2, "beta_2", allow_zero=True)
-        if self.beta_1 >= 1 or self.beta_2 >= 1:
-            raise ValueError(f"beta_1 and beta_2 must be < 1, got {beta_1}, {beta_2}")
-        self.epsilon = check_positive(epsilon, "epsilon")
-        self.t = 0
-        self._m: list[np.ndarray] | None = None
-        self._v: list[np.ndarray] | None = None
-
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """Update ``params`` in place from ``grads``."""
-        if self._m is None:
-            self._m = [np.zeros_like(p) for p in params]
-            self._v = [np.zeros_like(p) for p in params]
-        self.t += 1
-        lr_t = self.lr * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        for p, g, m, v in zip(params, grads, self._m, self._v, strict=True):
-            m += (1 - self.beta_1) * (g - m)
-            v += (1 - self.beta_2) * (g * g - v)
-            p -= (lr_t * m / (np.sqrt(v) + self.epsilon)).astype(p.dtype, copy=False)
-
-
 def train(
     net: MLP,
     X,
@@ -473,7 +422,7 @@ def train(
     net : MLP
     X : array_like of shape (n_samples, n_in)
     y : array_like of labels (n_samples,) or targets (n_samples, n_out)
-    optimizer : SGD or Adam, optional
+    optimizer : mlfoundations.reference.optim.SGD or Adam, optional
         Defaults to ``Adam()``.
     epochs : int, default 100
     batch_size : int, optional

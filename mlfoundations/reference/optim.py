@@ -27,16 +27,21 @@ float64 to 1e-12):
 
 Names on this side only (the Keras side uses ``keras.optimizers``): ``sgd_step``,
 ``momentum_step``, ``adam_step``, ``adamw_step``, the schedules and ``clip_by_global_norm``.
+Also one-sided: the schedules by name (``warmup_cosine``, ``constant``, ``step_decay``,
+``linear_decay``), ``early_stop``, ``lr_range_lrs``, ``lr_range_suggestion``, ``Diagnosis``,
+and the loop of chapters 3 to 5: ``DescentResult``, ``check_descent_args``, ``run_descent``
+and the in-place optimisers ``SGD`` and ``Adam`` of the NumPy MLP.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..checks import as_float_array, check_positive, check_positive_int
+from ..checks import as_float_array, check_positive, check_positive_int, check_seed
 
 # --- validation helpers ----------------------------------------------------------------
 
@@ -593,3 +598,178 @@ def diagnose(train_loss, val_loss, *, baseline_loss: float | None = None) -> Dia
     return result(
         "good fit", f"training {tr[-1]:.3g}, validation {va[-1]:.3g} (best {va.min():.3g})"
     )
+
+
+# --- the gradient-descent loop of chapters 3 and 4, and its result ---------------------
+
+
+@dataclass
+class DescentResult:
+    """What a gradient-descent run returns (chapters 3 and 4).
+
+    Attributes
+    ----------
+    w : ndarray of shape (n_features,) or (n_features, n_classes)
+        Final weights.
+    b : float or ndarray of shape (n_classes,)
+        Final intercept(s).
+    history : ndarray of shape (n_epochs_run + 1,)
+        The full training objective before training and after every epoch.
+    path : ndarray of shape (n_steps + 1, n_params) or None
+        The parameters ``[w, b]`` (flattened) before training and after every update step,
+        when ``record_path=True``.
+    diverged : bool
+        True if the objective became non-finite or exceeded ``1e12`` times its starting
+        value; training then stops early and ``history`` ends with that value.
+    steps : int
+        Number of update steps taken.
+    """
+
+    w: np.ndarray
+    b: float | np.ndarray
+    history: np.ndarray
+    path: np.ndarray | None = None
+    diverged: bool = False
+    steps: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def check_descent_args(lr, epochs, batch_size, n_samples: int) -> tuple[float, int, int]:
+    """Validate ``lr > 0``, ``epochs >= 1`` and ``batch_size >= 1`` (``None`` = full batch)."""
+    lr = check_positive(lr, "lr")
+    epochs = check_positive_int(epochs, "epochs")
+    if batch_size is None:
+        batch_size = n_samples
+    batch_size = min(check_positive_int(batch_size, "batch_size"), n_samples)
+    return lr, epochs, batch_size
+
+
+def _batches(n: int, batch_size: int, rng: np.random.Generator | None):
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def run_descent(
+    grad_fn: Callable,
+    objective_fn: Callable,
+    params: list[np.ndarray],
+    n_samples: int,
+    *,
+    lr: float,
+    epochs: int,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    prox: Callable | None = None,
+    record_path: bool = False,
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray | None, bool, int]:
+    """The gradient-descent loop of chapters 3 and 4 (validated arguments only).
+
+    Every step draws a batch of indices, computes ``grad_fn(idx, *params)`` and updates
+    ``θ ← θ − lr · g`` (then ``θ ← prox(θ, lr)`` when a proximal step is given). After every
+    epoch the full objective ``objective_fn(*params)`` is recorded.
+
+    Returns
+    -------
+    params, history, path, diverged, steps
+    """
+    rng = np.random.default_rng(check_seed(seed)) if shuffle else None
+    params = [np.array(p, dtype=np.float64) for p in params]
+    start = objective_fn(*params)
+    history = [start]
+    path = [np.concatenate([p.ravel() for p in params])] if record_path else None
+    limit = 1e12 * max(abs(start), 1.0)
+    diverged, steps = False, 0
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected below
+        for _ in range(epochs):
+            for idx in _batches(n_samples, batch_size, rng):
+                grads = grad_fn(idx, *params)
+                params = [p - lr * g for p, g in zip(params, grads, strict=True)]
+                if prox is not None:
+                    params = prox(params, lr)
+                steps += 1
+                if record_path:
+                    path.append(np.concatenate([p.ravel() for p in params]))
+            value = objective_fn(*params)
+            history.append(value)
+            if not np.isfinite(value) or value > limit:
+                diverged = True
+                break
+    return params, np.array(history), (np.array(path) if record_path else None), diverged, steps
+
+
+# --- stateful optimisers for the NumPy MLP (chapter 5): thin wrappers over the steps ---
+
+
+class SGD:
+    """Gradient descent with optional momentum, updating a list of arrays in place.
+
+    Each :meth:`step` applies :func:`sgd_step` (``momentum=0``) or :func:`momentum_step`
+    to every parameter and writes the result back into it. The velocity is torch's
+    ``v ← μ v + g``, ``θ ← θ − η v``; Keras' ``SGD`` keeps ``v' = −η v`` instead, the same
+    steps at a constant learning rate.
+
+    Parameters
+    ----------
+    lr : float, default 0.01
+    momentum : float, default 0.0
+        μ in [0, 1).
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0):
+        self.lr = check_positive(lr, "lr")
+        self.momentum = _check_rate(momentum, "momentum")
+        self._v: list[np.ndarray] | None = None
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Update ``params`` in place from ``grads`` (lists in the same order)."""
+        if self.momentum == 0:
+            for p, g in zip(params, grads, strict=True):
+                p[...] = sgd_step(p, g, lr=self.lr)
+            return
+        if self._v is None:
+            self._v = [np.zeros_like(p) for p in params]
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            p[...], self._v[i] = momentum_step(p, g, self._v[i], lr=self.lr, momentum=self.momentum)
+
+
+class Adam:
+    """Adam in Keras' form, updating a list of arrays in place, so the NumPy MLP and a
+    Keras model with ``keras.optimizers.Adam`` take the same steps.
+
+    Keras adds ``epsilon`` to ``√v`` and folds the bias corrections into the step size:
+    ``θ ← θ − η √(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)``. That is :func:`adam_step` (ε added to
+    ``√v̂``) with ``ε_t = ε / √(1−β₂ᵗ)``, which is what :meth:`step` passes it.
+
+    Parameters
+    ----------
+    lr : float, default 1e-3
+    beta_1, beta_2 : float, default 0.9, 0.999
+    epsilon : float, default 1e-7
+        Keras' default (torch's is 1e-8, added after bias correction).
+    """
+
+    def __init__(
+        self, lr: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
+    ):
+        self.lr = check_positive(lr, "lr")
+        self.beta_1 = _check_rate(beta_1, "beta_1")
+        self.beta_2 = _check_rate(beta_2, "beta_2")
+        self.epsilon = check_positive(epsilon, "epsilon")
+        self.t = 0
+        self._m: list[np.ndarray] | None = None
+        self._v: list[np.ndarray] | None = None
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Update ``params`` in place from ``grads`` (lists in the same order)."""
+        if self._m is None:
+            self._m = [np.zeros_like(p) for p in params]
+            self._v = [np.zeros_like(p) for p in params]
+        self.t += 1
+        eps_t = self.epsilon / np.sqrt(1 - self.beta_2**self.t)  # Keras' ε on √v, as ε on √v̂
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            p[...], self._m[i], self._v[i] = adam_step(
+                p, g, self._m[i], self._v[i], self.t,
+                lr=self.lr, beta1=self.beta_1, beta2=self.beta_2, eps=eps_t,
+            )  # fmt: skip
