@@ -9,8 +9,9 @@
 
 Both equal :mod:`mlfoundations.reference.metrics` (``perplexity``,
 ``expected_calibration_error``) on every backend and work in ``model.compile(metrics=[...])``.
-Written in ``keras.ops`` only; inputs are validated in the constructor (eager), not inside
-``update_state``, which Keras traces.
+Both are one-sided names (the reference has the functions ``perplexity`` and
+``expected_calibration_error`` instead). Written in ``keras.ops`` only; inputs are validated
+in the constructor (eager), not inside ``update_state``, which Keras traces.
 """
 
 from __future__ import annotations

@@ -13,6 +13,15 @@ random inputs. Beyond scikit-learn:
 * :func:`fit_temperature` -- temperature scaling fitted on a validation split;
 * :func:`wilson_interval` and :func:`bootstrap_interval` -- how uncertain a score is;
 * :func:`corpus_bleu` -- BLEU with its n-gram precisions and brevity penalty.
+
+One-sided names (no twin in :mod:`mlfoundations.metrics`): the scikit-learn metrics
+(``*_score``, ``*_curve``, ``*_loss``, ``*_error``, ``auc``, ``confusion_matrix``,
+``precision_recall_fscore_support``), since ``keras.metrics`` has its own accuracy, precision,
+recall, F1, AUC and regression errors (chapter 11 checks them against these); the helpers
+above, which work on a finished set of predictions; and the result and warning types
+``ReliabilityBins``, ``BleuScore`` and ``UndefinedMetricWarning``. The Keras side's streaming
+``Perplexity`` and ``ExpectedCalibrationError`` equal :func:`perplexity` and
+:func:`expected_calibration_error`.
 """
 
 from __future__ import annotations
