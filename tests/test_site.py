@@ -54,6 +54,43 @@ def built_site(tmp_path_factory) -> Path:
     return site
 
 
+# An output block is a fenced block titled "output"; Material renders its title as a
+# <span class="filename"> just before the <pre>.
+_OUTPUT_BLOCK = re.compile(
+    r'<span class="filename">output</span>.*?<pre[^>]*>(.*?)</pre>', flags=re.S
+)
+# A Markdown table's separator row, "| --- | ---: |", raw or inside a string's repr.
+_TABLE_RULE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
+
+
+def leaked_tables(html: str) -> list[str]:
+    """Output blocks of a page that hold a Markdown table or the repr of one.
+
+    Tables belong on the page as tables (``run.table``); one in an output block means a
+    cell echoed a table's text, e.g. as the value of its last expression.
+    """
+    import html as html_lib
+
+    found = []
+    for body in _OUTPUT_BLOCK.findall(html):
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", body))
+        if _TABLE_RULE.search(text) or re.search(r"'\|[^'\n]*\|\\n", text):
+            found.append(text[:120])
+    return found
+
+
+def test_leaked_table_detector():
+    block = '<span class="filename">output</span><pre><span></span><code>{}</code></pre>'
+    leaked_repr = "&#39;| model | acc |\\n| ----- | --: |\\n| a | 0.5 |&#39;"
+    printed = "| model | acc |\n| :---- | --: |"
+    clean = "accuracy 0.5 | loss 0.1\nmodel a"
+    assert leaked_tables(block.format(leaked_repr))
+    assert leaked_tables(block.format(printed))
+    assert not leaked_tables(block.format(clean))
+    table = "<table><thead><tr><th>model</th></tr></thead></table>"
+    assert not leaked_tables(table)
+
+
 def _chapters():
     from mlfoundations.book.chapter import find_chapters
 
@@ -73,6 +110,8 @@ def test_every_chapter_is_a_page_that_names_its_backend(built_site):
         assert "Traceback" not in html, f"{info.stem} published a traceback"
         # a Markdown table that failed to parse shows up as a paragraph of pipes
         assert not re.search(r"<p>\s*\|[^<]*\|", html), f"{info.stem} has a broken table"
+        leaked = leaked_tables(html)
+        assert not leaked, f"{info.stem} shows a table (or its repr) as output: {leaked[:1]}"
 
 
 def test_no_external_scripts_or_stylesheets(built_site):
@@ -147,6 +186,22 @@ def test_a_failing_chapter_fails_the_build(tmp_path):
     assert result.returncode != 0
     log = result.stdout + result.stderr
     assert "99_throwaway.py failed" in log and "deliberate failure" in log
+
+
+def test_a_table_ending_a_cell_is_shown_once_and_an_echoed_one_is_caught(tmp_path):
+    first_cell = (
+        "from mlfoundations.book import chapter\n"
+        'run = chapter.setup("99_throwaway")\n'
+        'run.table([{"model": "a", "acc": 0.5}], title="Shown once")\n'
+    )
+    echoed = "# %%\nfrom mlfoundations.book.report import format_table\n"
+    echoed += 'format_table([{"model": "b", "acc": 0.25}], style="markdown")\n'
+    result = _throwaway_build(tmp_path, first_cell + "\n" + echoed)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (tmp_path / "site/chapters/99_throwaway/index.html").read_text(encoding="utf-8")
+    assert html.count("<table>") == 1 and "Shown once" in html
+    leaked = leaked_tables(html)
+    assert len(leaked) == 1 and re.search(r"\| b +\| 0.25 \|", leaked[0])
 
 
 def test_stderr_noise_fails_a_strict_build(tmp_path):
