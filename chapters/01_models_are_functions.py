@@ -379,7 +379,8 @@ print(
     f"the same 100,000 float32 numbers summed three ways: {in_order:.6f}, "
     f"{reversed_order:.6f}, {sorted_order:.6f}"
 )
-#
+
+# %% [markdown]
 # ## Training and inference: two lives of θ
 #
 # During training, each batch changes $\theta$: compute the loss, its gradient, take a
