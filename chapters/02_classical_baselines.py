@@ -113,8 +113,14 @@ for name in data.DATASETS:
     else:
         dummy = DummyRegressor(strategy="mean").fit(split.X_train, split.y_train)
         score, metric = dummy.score(split.X_test, split.y_test), "R²"
-    trivial_rows.append({"dataset": name, "trivial baseline": metric, "test score": score,
-                         "test examples": len(split.y_test)})  # fmt: skip
+    trivial_rows.append(
+        {
+            "dataset": name,
+            "trivial baseline": metric,
+            "test score": score,
+            "test examples": len(split.y_test),
+        }
+    )
 _ = run.table(
     trivial_rows, floatfmt=".3f", title=f"Predicting without looking at x (seed {run.seed})"
 )
@@ -177,9 +183,15 @@ for model_name in ["logistic_regression", "svm_rbf", "knn", "hist_gradient_boost
     fold_scores = cross_val_score(
         baselines.make_model(model_name, "classification", seed=run.seed), X_dev, y_dev, cv=5
     )
-    cv_rows.append({"model": model_name, "5-fold mean accuracy": fold_scores.mean(),
-                    "fold sd": fold_scores.std(ddof=1), "worst fold": fold_scores.min(),
-                    "best fold": fold_scores.max()})  # fmt: skip
+    cv_rows.append(
+        {
+            "model": model_name,
+            "5-fold mean accuracy": fold_scores.mean(),
+            "fold sd": fold_scores.std(ddof=1),
+            "worst fold": fold_scores.min(),
+            "best fold": fold_scores.max(),
+        }
+    )
 _ = run.table(
     cv_rows, floatfmt=".3f", title=f"wine, 5-fold cross-validation ({len(y_dev)} examples)"
 )

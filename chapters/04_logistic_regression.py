@@ -333,8 +333,14 @@ base = [
 run.table(ours + base, title="breast_cancer, test split")
 run.record(breast_cancer=ours)
 top = np.argsort(-np.abs(w_c))[:3]
-odds_rows = [{"feature (standardised)": cancer.feature_names[j], "w": w_c[j],
-              "odds ratio e^w per 1 sd": np.exp(w_c[j])} for j in top]  # fmt: skip
+odds_rows = [
+    {
+        "feature (standardised)": cancer.feature_names[j],
+        "w": w_c[j],
+        "odds ratio e^w per 1 sd": np.exp(w_c[j]),
+    }
+    for j in top
+]
 _ = run.table(odds_rows, floatfmt=".3g", title="Largest coefficients, read as odds ratios")
 
 # %% [markdown]

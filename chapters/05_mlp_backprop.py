@@ -234,14 +234,25 @@ for start_from in ["random (Glorot)", "all weights 0.1"]:
             np.full_like(w, 0.1) if w.ndim == 2 else np.zeros_like(w) for w in net.get_weights()
         ]
         net = ref.MLP.from_weights(constant, "tanh")
-    ref.train(net, moons.X_train, moons.y_train, optimizer=ref.Adam(lr=0.01),
-              epochs=run.size(100, 300), batch_size=32, seed=run.seed)  # fmt: skip
+    ref.train(
+        net,
+        moons.X_train,
+        moons.y_train,
+        optimizer=ref.Adam(lr=0.01),
+        epochs=run.size(100, 300),
+        batch_size=32,
+        seed=run.seed,
+    )
     W1_trained = net.get_weights()[0]  # (2, 16): one column per hidden unit
-    sym_rows.append({
-        "start": start_from,
-        "spread of hidden units (max − min over units)": float(np.ptp(W1_trained, axis=1).max()),
-        "test accuracy": float(np.mean(net.predict(moons.X_test) == moons.y_test)),
-    })  # fmt: skip
+    sym_rows.append(
+        {
+            "start": start_from,
+            "spread of hidden units (max − min over units)": float(
+                np.ptp(W1_trained, axis=1).max()
+            ),
+            "test accuracy": float(np.mean(net.predict(moons.X_test) == moons.y_test)),
+        }
+    )
 _ = run.table(sym_rows, floatfmt=".3g", title="16 tanh units on moons: random vs constant start")
 assert sym_rows[1]["spread of hidden units (max − min over units)"] == 0.0
 
