@@ -24,8 +24,10 @@ What is timed, and what is not:
   of ``np.maximum`` (one).
 
 Each time is the best of ``--repeats`` calls after one untimed warm-up call (which pays for
-tracing and compilation). A benchmark, not a test: numbers depend on the machine and its
-load; the results record both.
+tracing and compilation). Every library runs on ``--threads`` threads (default 1): on a
+small shared machine, multithreaded elementwise kernels mostly measure the other users'
+load, and one thread makes the backends comparable. A benchmark, not a test: numbers
+depend on the machine and its load; the results record both.
 """
 
 from __future__ import annotations
@@ -47,6 +49,26 @@ from mlfoundations.backend import quiet_backend_logs  # noqa: E402
 quiet_backend_logs()
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+
+def _threads_from_argv(argv) -> int:
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if arg.startswith("--threads="):
+            return int(arg.split("=", 1)[1])
+    return 1
+
+
+THREADS = _threads_from_argv(sys.argv[1:])
+if THREADS > 0:  # must be set before the backends start
+    os.environ["XLA_FLAGS"] = (
+        os.environ.get("XLA_FLAGS", "")
+        + f" --xla_cpu_multi_thread_eigen={'true' if THREADS > 1 else 'false'}"
+        + f" intra_op_parallelism_threads={THREADS}"
+    ).strip()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(THREADS)
+
 import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
@@ -55,6 +77,22 @@ from mlfoundations.book.chapter import versions  # noqa: E402
 from mlfoundations.book.report import format_table  # noqa: E402
 from mlfoundations.book.timing import best_seconds  # noqa: E402
 from mlfoundations.reference import activations as R  # noqa: E402
+
+
+def limit_threads(backend: str, threads: int) -> None:
+    """Run the backend's kernels on ``threads`` threads (0: leave the defaults)."""
+    if threads <= 0:
+        return
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BUILTIN = {
@@ -198,10 +236,12 @@ def main(argv=None) -> Path:
     parser.add_argument("--size", type=int, default=2**21, help="elements (default 2**21)")
     parser.add_argument("--repeats", type=int, default=21, help="repeats; the best is kept")
     parser.add_argument("--out", type=Path, default=None, help="folder (default results/)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per library (0: default)")
     args = parser.parse_args(argv)
     if args.size < 1 or args.repeats < 1:
         parser.error("--size and --repeats must be >= 1")
     backend = active_backend()
+    limit_threads(backend, args.threads)
     measured = measure(args.size, args.repeats, backend)
     payload = {
         "benchmark": "activations",
@@ -212,6 +252,7 @@ def main(argv=None) -> Path:
         "dtype": "float32",
         "size": args.size,
         "repeats": args.repeats,
+        "threads": args.threads,
         "timing": "best of repeats after one warm-up call; input already on the device",
         **measured,
     }
@@ -222,7 +263,8 @@ def main(argv=None) -> Path:
     header = (
         f"Backend **{backend}** (Keras {keras.__version__}) on {payload['device']}, "
         f"{payload['date']}: float32, {args.size} elements already on the device, best of "
-        f"{args.repeats}. 'vs relu' = time relative to relu (higher is slower); "
+        f"{args.repeats}, {args.threads or 'default'} thread(s). "
+        "'vs relu' = time relative to relu (higher is slower); "
         "'eager / compiled' = what operator fusion removes."
     )
     numpy_relu = measured["numpy_relu"]
