@@ -395,8 +395,8 @@ print(f"dead at initialisation in layer 2: {init_dead_2:.3f} (about 1 in {1 / in
 # backend's random start). Only the first layer's dead units are dead for good, because
 # their inputs, the data, never change; a second-layer unit sees the first layer's
 # outputs, which training moves, and the "revived" column counts the ones that came back.
-# At the largest step a large share of both layers ends dead, and the network gets by on
-# the survivors.
+# At the largest step more units can die, how many depending on the backend's random
+# start (compare the rows), and the network gets by on the survivors.
 #
 # The standard remedies are an activation with a slope below zero (Leaky ReLU, PReLU,
 # ELU, defined at the top: none of their units can die, because the gradient never becomes
