@@ -307,3 +307,24 @@ def test_chapter_1_math_figures_and_search(browser, server, tmp_path):
     assert "Models are functions" in texts
     page.screenshot(path=str(tmp_path / "search.png"))
     print(f"\nscreenshots: {tmp_path / 'chapter1.png'}, {tmp_path / 'search.png'}")
+
+
+def test_every_chapter_page_at_full_length(browser, server, tmp_path):
+    """Each chapter page, scrolled through: figures load, no console errors, no output
+    block shows a table's text. Full-length screenshots are kept for a human to look at."""
+    for info in _chapters():
+        url = f"{server}/chapters/{info.stem}/"
+        page, errors, external = _open(browser, url, tmp_path / f"{info.stem}-top.png")
+        assert not errors, (info.stem, errors)
+        assert not external, (info.stem, external)
+        images = page.locator("article img")
+        for i in range(images.count()):
+            img = images.nth(i)
+            img.scroll_into_view_if_needed()
+            assert img.evaluate("e => e.complete && e.naturalWidth > 100"), (info.stem, i)
+        leaked = leaked_tables(page.content())
+        assert not leaked, (info.stem, leaked[:1])
+        shot = tmp_path / f"{info.stem}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"\nfull-page screenshot: {shot}")
+        page.close()
