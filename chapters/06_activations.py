@@ -222,7 +222,6 @@ _, k_grads = value_and_grad(
 )
 k_norms = np.array([np.linalg.norm(g) for g in k_grads[::2]])
 np.testing.assert_allclose(k_norms, signals["relu", "He"][1], rtol=1e-3)
-print(f"{run.backend} autodiff vs NumPy, ‖∂L/∂W_ℓ‖ of all 13 layers: agree to rtol 1e-3")
 run.headline(
     "delta_fall_relu_glorot",
     ratio["relu", "Glorot"],
@@ -244,6 +243,7 @@ run.headline(
     high=3.0,
     label="‖δ‖ last / first layer, ReLU, He init",
 )
+print(f"{run.backend} autodiff vs NumPy, ‖∂L/∂W_ℓ‖ of all 13 layers: agree to rtol 1e-3")
 
 # %% [markdown]
 # Read the first column, the backward signal. With Glorot initialisation it falls from the
