@@ -112,6 +112,7 @@ def test_every_chapter_is_a_page_that_names_its_backend(built_site):
         assert not re.search(r"<p>\s*\|[^<]*\|", html), f"{info.stem} has a broken table"
         leaked = leaked_tables(html)
         assert not leaked, f"{info.stem} shows a table (or its repr) as output: {leaked[:1]}"
+        assert "PosixPath(" not in html, f"{info.stem} echoes a path's repr"
 
 
 def test_no_external_scripts_or_stylesheets(built_site):
@@ -196,12 +197,14 @@ def test_a_table_ending_a_cell_is_shown_once_and_an_echoed_one_is_caught(tmp_pat
     )
     echoed = "# %%\nfrom mlfoundations.book.report import format_table\n"
     echoed += 'format_table([{"model": "b", "acc": 0.25}], style="markdown")\n'
-    result = _throwaway_build(tmp_path, first_cell + "\n" + echoed)
+    last_cell = "\n# %%\nrun.finish()\n"  # returns a path in a script, nothing on a page
+    result = _throwaway_build(tmp_path, first_cell + "\n" + echoed + last_cell)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (tmp_path / "site/chapters/99_throwaway/index.html").read_text(encoding="utf-8")
     assert html.count("<table>") == 1 and "Shown once" in html
     leaked = leaked_tables(html)
     assert len(leaked) == 1 and re.search(r"\| b +\| 0.25 \|", leaked[0])
+    assert "Finished in" in html and "PosixPath(" not in html
 
 
 def test_stderr_noise_fails_a_strict_build(tmp_path):

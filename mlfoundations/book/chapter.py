@@ -277,8 +277,13 @@ class ChapterRun:
                 print(title)
             print(format_table(rows, floatfmt=floatfmt, style="plain"))
 
-    def finish(self) -> Path:
-        """Write ``<out>/results.json`` atomically and print where the outputs are."""
+    def finish(self) -> Path | None:
+        """Write ``<out>/results.json`` atomically and print where the outputs are.
+
+        Returns the path of ``results.json``; on a page (in a notebook) it returns ``None``,
+        because the call ends the last cell and a returned path would be echoed there as a
+        ``PosixPath(...)`` repr. The path is printed either way.
+        """
         seconds = time.perf_counter() - self.started
         payload = {
             "chapter": self.stem,
@@ -297,7 +302,7 @@ class ChapterRun:
             fh.write("\n")
         os.replace(tmp, path)
         print(f"Finished in {seconds:.1f} s; figures and results.json are in {self.out}")
-        return path
+        return None if _in_notebook() else path
 
 
 def versions() -> dict[str, str | None]:
