@@ -3,7 +3,7 @@
 #
 # The non-linearities of deep learning: their derivatives, their effect on gradients, their cost.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 40 s, full ≈ 1 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 1 min, full ≈ 2 min on 2 CPU cores
 #
 # Chapter 5 showed that without a non-linearity a deep network is one matrix. *Which*
 # non-linearity we pick matters for a second reason: backpropagation multiplies by its
@@ -491,14 +491,15 @@ for backend, result in bench.items():
         f"{backend}: {result['device']}, {result['date']}, best of {result['repeats']}, "
         f"{result.get('threads', 'default')} thread(s)"
     )
+SHORT = {"tensorflow": "TF", "jax": "JAX", "torch": "PyTorch"}  # narrow columns
 cost_rows = []
 for name in ["negate (memory floor)", *NAMES]:
     row = {"activation": name}
     for backend, result in bench.items():
         measured = {r["activation"]: r for r in result["activations"]}.get(name)
         if measured:
-            row[f"{backend} eager"] = measured["eager vs relu"]
-            row[f"{backend} compiled"] = measured["compiled vs relu"]
+            row[f"{SHORT[backend]} eager"] = measured["eager vs relu"]
+            row[f"{SHORT[backend]} compiled"] = measured["compiled vs relu"]
     cost_rows.append(row)
 if bench:
     run.table(cost_rows, floatfmt=".2f", title="Forward time relative to ReLU (benchmark JSON)")
@@ -515,15 +516,19 @@ if bench:
     ]
     run.table(fusion_rows, floatfmt=".2f", title="Eager time / compiled time (what fusion removes)")
     layer_rows = [
-        {"backend": backend, **row}
+        {
+            "backend": SHORT[backend],
+            "activation": row["layer"].rsplit(" then ", 1)[-1],
+            "matmul ms": row["matmul ms"],
+            "activation ms": row["activation ms"],
+            "time share": row["activation time share"],
+            "FLOP share": row["activation FLOP share"],
+        }
         for backend, result in bench.items()
         for row in result["dense_layer"]
     ]
-    run.table(
-        layer_rows,
-        floatfmt=".3g",
-        title="A dense layer: the activation's share of time and of FLOPs",
-    )
+    shape = next(iter(bench.values()))["dense_layer"][0]["layer"].rsplit(" then ", 1)[0]
+    run.table(layer_rows, floatfmt=".3g", title=f"A dense layer {shape}, then the activation")
     numpy_relu = next(iter(bench.values()))["numpy_relu"]
     print(
         f"NumPy ReLU: np.where {numpy_relu['np.where ms']:.3g} ms, np.maximum "
@@ -551,8 +556,8 @@ if bench:
 #   its ReLU timed only the copy), measures the framework, not the activation.
 # - **Time share is not FLOP share.** In the dense layer, counting generously one
 #   operation per element, the activation does about 0.1 % of the arithmetic
-#   ($1/(2\cdot512+1)$ of it, the FLOP column); its share of the *time* is 2 to 40 times
-#   larger (the time-share column), because the matrix product reuses each number it
+#   ($1/(2\cdot512+1)$ of it, the FLOP-share column); its share of the *time* is 2 to 40
+#   times larger (the time-share column), because the matrix product reuses each number it
 #   loads hundreds of times while the activation is bound by memory bandwidth. It still
 #   stays a small part of the layer, which is why frameworks fuse it into the matrix
 #   product's output, and why activations are chosen for their gradients, not their speed.
