@@ -505,7 +505,7 @@ if bench:
     run.table(cost_rows, floatfmt=".2f", title="Forward time relative to ReLU (benchmark JSON)")
     fusion_rows = [
         {
-            "backend": backend,
+            "backend": SHORT[backend],
             **{
                 r["activation"]: r["eager / compiled"]
                 for r in result["activations"]
