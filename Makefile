@@ -90,7 +90,7 @@ run: venv
 	$(MAKE) --no-print-directory docs
 	@echo
 	@echo "Results: runs/$(BACKEND)/<chapter>/ (figures, results.json, output.txt)"
-	@echo "Site:    site/index.html (make serve to browse it at http://127.0.0.1:8000/mlfoundations/)"
+	@echo "Site:    site/index.html (make serve to browse it at http://127.0.0.1:8000/)"
 
 lint: venv
 	$(BIN)/ruff check .

@@ -24,6 +24,8 @@ run = chapter.setup("01_models_are_functions")
 
 import keras
 import numpy as np
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 
 from mlfoundations import data, models, sampling, transformer
 from mlfoundations.book.plotting import subplots
@@ -70,6 +72,57 @@ run.table(
 )
 print("fitted θ (w_sqft, w_bedrooms, w_age, b):", np.round(theta, 3))
 print("true θ used to generate the data:      ", data.HOUSE_PRICE_COEF, data.HOUSE_PRICE_INTERCEPT)
+
+# %% [markdown]
+# ## Learning from examples
+#
+# Where do the fitted numbers come from? In *supervised learning* we have examples
+# $(x_i, y_i)$, assumed drawn independently from one unknown distribution, and a loss
+# $\ell(y, \hat y)$ that scores a prediction. What we want is a small *risk*, the expected
+# loss on new examples, $R(\theta) = \mathbb E\,\ell(y, f(x;\theta))$. We cannot compute
+# it; we can compute the *empirical risk* on the $n$ training examples,
+# $\hat R(\theta) = \frac1n\sum_i \ell(y_i, f(x_i;\theta))$, and choose $\theta$ to make it
+# small: *empirical risk minimisation*, which is what every `fit` in this book does. The
+# least-squares $\theta$ above minimised the empirical risk with the squared loss.
+#
+# The gap $R - \hat R$ is the question of *generalisation*: a model can score well on the
+# examples it was fitted to and badly on new ones. So the book splits every dataset three
+# ways: a *training* part to fit $\theta$, a *validation* part to choose hyperparameters
+# and when to stop, and a *test* part used once, at the end, to estimate $R$. For the
+# house prices:
+
+# %%
+mse_train = float(np.mean((A @ theta - y) ** 2))
+A_test = np.column_stack([houses.X_test, np.ones(len(houses.X_test))])
+mse_test = float(np.mean((A_test @ theta - houses.y_test) ** 2))
+print(f"least squares, 4 parameters: training MSE {mse_train:.1f}, test MSE {mse_test:.1f} (k$²)")
+
+# %% [markdown]
+# With four parameters and hundreds of examples the two are close. Chapter 2 shows models
+# whose training score is perfect and whose test score is not.
+#
+# **Parametric and nonparametric.** A linear model has a fixed number of parameters,
+# however much data it sees: it is *parametric*. Some of chapter 2's models are not: a
+# k-nearest-neighbour classifier keeps the whole training set, a fully grown decision tree
+# adds leaves as the data grow, and a kernel SVM keeps a subset of the examples (its
+# support vectors). Their size is set by the data, not fixed in advance.
+
+# %%
+size_rows = []
+for n in [100, 1_000, 10_000]:
+    X_m, y_m = data.make_moons(n_samples=n, noise=0.3, seed=run.seed)
+    size_rows.append(
+        {
+            "training examples": n,
+            "logistic regression (parameters)": X_m.shape[1] + 1,
+            "k-NN (stored numbers)": X_m.size + n,
+            "decision tree (leaves)": int(
+                DecisionTreeClassifier(random_state=run.seed).fit(X_m, y_m).get_n_leaves()
+            ),
+            "RBF SVM (support vectors)": int(SVC().fit(X_m, y_m).n_support_.sum()),
+        }
+    )
+_ = run.table(size_rows, title="How big is the fitted model? (noisy moons)")
 
 # %% [markdown]
 # ## Counting parameters from the architecture
@@ -261,10 +314,11 @@ except ValueError as err:
 # %% [markdown]
 # ## Deterministic and probabilistic
 #
-# The forward pass is deterministic: the same $x$ and $\theta$ give the same logits every
-# time. Randomness enters only when we *sample* from the probabilities. Sampling with a
-# seeded generator is still reproducible (same seed, same draws) and, over many draws,
-# the frequencies approach the probabilities. Greedy decoding has no randomness at all.
+# As mathematics the forward pass is deterministic: the same $x$ and $\theta$ give the
+# same logits. Randomness enters when we *sample* from the probabilities, and in training
+# through dropout, which zeroes random units on every step (at inference it is off).
+# Sampling with a seeded generator is still reproducible (same seed, same draws) and, over
+# many draws, the frequencies approach the probabilities.
 
 # %%
 n_draws = run.size(2_000, 20_000)
@@ -303,6 +357,32 @@ print("greedy choice on 5 repeated calls:", [int(sref.greedy(logits)) for _ in r
 # So "an LLM is random" is loose talk: the function is deterministic, the *decoding* may
 # draw from it, and a seed makes even that repeatable on one backend.
 #
+# "Temperature 0 is deterministic" needs two more qualifications.
+#
+# - **Ties.** As $T \to 0$ the softmax tends to the uniform distribution over the *tied*
+#   maxima, not to one of them. Greedy decoding is a tie-break rule on top: this book's
+#   `greedy` takes the lowest index, as `numpy.argmax` does.
+# - **Floating point.** Computers add in finite precision, and floating-point addition is
+#   not associative: the same numbers summed in another order give slightly different
+#   results. A served model sums in an order that can depend on how many requests share
+#   its batch, so the logits of one prompt can change in the last bits from call to call,
+#   and where two tokens are nearly tied the argmax can flip. Making inference
+#   *batch-invariant* removes this (Thinking Machines Lab, "Defeating Nondeterminism in
+#   LLM Inference", 2025); PyTorch's reproducibility notes list the switches
+#   (`torch.use_deterministic_algorithms`) and their costs.
+
+# %%
+tied = np.array([2.0, 2.0, -1.0])
+print("T = 0.001 on tied logits [2, 2, -1]:", softmax(tied, temperature=1e-3).round(4))
+print("greedy on tied logits:", int(ref.greedy(tied)), "(the lowest index)")
+values = np.random.default_rng(run.seed).normal(size=100_000).astype("float32")
+in_order, reversed_order, sorted_order = values.sum(), values[::-1].sum(), np.sort(values).sum()
+print(
+    f"the same 100,000 float32 numbers summed three ways: {in_order:.6f}, "
+    f"{reversed_order:.6f}, {sorted_order:.6f}"
+)
+
+# %% [markdown]
 # ## Training and inference: two lives of θ
 #
 # During training, each batch changes $\theta$: compute the loss, its gradient, take a
@@ -364,8 +444,12 @@ run.record(
 # - Logits are scores; softmax makes them probabilities; temperature trades sharpness for
 #   diversity, with argmax ($T\to0$) and uniform ($T\to\infty$) at the ends. The cat/dog/car
 #   example is 0.888 / 0.109 / 0.004.
-# - The forward pass is deterministic; sampling adds randomness, and a seed makes it
-#   repeatable.
+# - Fit $\theta$ on training data (empirical risk minimisation), choose hyperparameters on
+#   validation data, report on test data. Parametric models have a fixed size;
+#   nonparametric ones (k-NN, trees, kernel SVMs) grow with the data.
+# - The forward pass is deterministic as mathematics; sampling and dropout add
+#   randomness, and a seed makes it repeatable. Greedy decoding breaks ties by a rule, and
+#   floating-point reduction order can still change its answer between runs in practice.
 # - Inference never changes $\theta$; a training step costs several inference steps.
 
 # %%

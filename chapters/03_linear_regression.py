@@ -16,6 +16,7 @@ from mlfoundations.book import chapter
 run = chapter.setup("03_linear_regression")
 import keras  # after setup(): it has chosen the backend
 import numpy as np
+from matplotlib import colormaps
 from sklearn.linear_model import Lasso, LinearRegression
 
 from mlfoundations import data, linear, sklearn_baselines
@@ -49,6 +50,17 @@ print("Keras backend:", keras.backend.backend())
 #
 # with learning rate $\eta$ (`lr`). Keras' `Dense(1)` with the `"mse"` loss and `SGD(lr)`
 # takes exactly these steps.
+#
+# Why the *squared* error? Suppose the data come from the model plus Gaussian noise,
+# $y_i = x_i^\top w + b + \varepsilon_i$ with $\varepsilon_i \sim \mathcal N(0, \sigma^2)$
+# independent. The negative log-likelihood of the data is then
+#
+# $$-\log p(y \mid X, w, b) = \frac{n}{2}\log(2\pi\sigma^2)
+#   + \frac{1}{2\sigma^2}\sum_i (x_i^\top w + b - y_i)^2 ,$$
+#
+# and only the second term depends on $w, b$: minimising the MSE *is* maximum likelihood
+# under Gaussian noise. Chapter 4 takes the same route for yes/no labels, where the
+# likelihood is Bernoulli and its negative log is the cross-entropy.
 
 # %% [markdown]
 # ## One line, four fits
@@ -147,7 +159,7 @@ run.table(batch_rows, title=f"Excess loss after {epochs_b} epochs (lr 0.02)")
 #
 # Between $1/\lambda_{\max}$ and $2/\lambda_{\max}$ it converges while zig-zagging across
 # the valley; above $2/\lambda_{\max}$ the zig-zag grows by a factor
-# $|1 - \eta\lambda_{\max}| > 1$ every step. We test this on the setup of a seed text,
+# $|1 - \eta\lambda_{\max}| > 1$ every step. We test this on the setup of the primer,
 # which claims that plain SGD with learning rate 0.1 on a linear model with
 # $x \sim \mathcal{N}(0, I_{10})$, 100 examples and $y \sim \mathcal N(0, 1)$ "diverges
 # to inf" after 50 steps.
@@ -164,7 +176,7 @@ rates = {
     "1e-4 (too small)": 1e-4,
     "1e-3": 1e-3,
     "0.01": 0.01,
-    "0.1 (the seed's)": 0.1,
+    "0.1 (the primer's)": 0.1,
     "0.95 × bound": 0.95 * bound,
     "1.05 × bound": 1.05 * bound,
 }
@@ -180,16 +192,16 @@ lr_rows = [
     }
     for name, res in sweep.items()
 ]
-run.table(lr_rows, title=f"Full-batch GD on the seed's setup (minimum J = {J_s:.4f})")
+run.table(lr_rows, title=f"Full-batch GD on the primer's setup (minimum J = {J_s:.4f})")
 
 # the prediction, checked: just below the bound converges, just above diverges
 assert not sweep["0.95 × bound"].diverged
 assert abs(sweep["0.95 × bound"].history[-1] - J_s) < 1e-6
 assert sweep["1.05 × bound"].diverged or sweep["1.05 × bound"].history[-1] > 1e6
-assert not sweep["0.1 (the seed's)"].diverged  # the seed's "inf" does not happen
+assert not sweep["0.1 (the primer's)"].diverged  # the primer's "inf" does not happen
 run.record(
     stability_bound=bound,
-    seed_lr_0p1_loss_after_50=float(sweep["0.1 (the seed's)"].history[50]),
+    seed_lr_0p1_loss_after_50=float(sweep["0.1 (the primer's)"].history[50]),
     optimum_loss=J_s,
 )
 
@@ -204,16 +216,16 @@ ax.legend(fontsize=8)
 run.figure(fig, "learning_rate_sweep")
 
 # %% [markdown]
-# Measured, not asserted: the bound printed above is about 0.55, so the seed's learning
+# Measured, not asserted: the bound printed above is about 0.55, so the primer's learning
 # rate of 0.1 is **more than five times below it** and converges smoothly. After 50 steps
 # its loss already equals the optimum to the digits shown; nothing diverges, let alone
 # to infinity. Just above the bound the run does blow
 # up, as predicted, and just below it converges. The same run in Keras (plain `SGD(0.1)`,
-# `"mse"`, as the seed's PyTorch code does) agrees:
+# `"mse"`, as the primer's PyTorch code does) agrees:
 
 # %%
 seed_keras = linear.fit_sgd(X_s, y_s, lr=0.1, epochs=50, verbose=run.verbose)
-seed_numpy = sweep["0.1 (the seed's)"]
+seed_numpy = sweep["0.1 (the primer's)"]
 print(f"{run.backend}: loss after 50 steps of SGD(0.1) = {seed_keras.history[-1]:.4f} "
       f"(NumPy {seed_numpy.history[50]:.4f})")  # fmt: skip
 assert np.isfinite(seed_keras.history[-1])
@@ -233,7 +245,9 @@ np.testing.assert_allclose(seed_keras.history[-1], seed_numpy.history[50], rtol=
 # For one feature the parameters are $(w, b)$ and $J$ is a bowl we can draw. With the raw
 # $x$ (not centred) the bowl is a narrow tilted valley: $\lambda_{\max}/\lambda_{\min}$ is
 # large, a rate safe for the steep direction crawls along the flat one. Standardising
-# $x$ makes the contours round and the same number of steps reaches the bottom.
+# one feature makes the Hessian of $J$ in $(w, b)$ exactly $2I$ (mean 0 decouples $w$
+# from $b$, variance 1 equalises the curvatures): the contours are round and the same
+# number of steps reaches the bottom.
 
 # %%
 x_raw = x_line + 3.0  # shift the inputs away from zero: an uncentred feature
@@ -257,6 +271,34 @@ for ax, (title, Xp) in zip(
 run.figure(fig, "gd_path_contours")
 
 # %% [markdown]
+# That roundness is special to one feature, or to uncorrelated ones. With several
+# standardised features the Hessian is twice their *correlation matrix*, and correlated
+# features still make a narrow valley; standardising removes differences of scale and
+# offset, not correlation. Two features with correlation $\rho$ give a condition number
+# $(1+\rho)/(1-\rho)$:
+
+# %%
+cond_rows = []
+for rho in [0.0, 0.5, 0.9, 0.99]:
+    corr = np.array([[1.0, rho], [rho, 1.0]])
+    eig = np.linalg.eigvalsh(corr)
+    cond_rows.append({"features": f"two, correlation {rho}", "λmax / λmin": eig[-1] / eig[0]})
+for name, X_std in [
+    ("house_prices (3, standardised)", X_h),
+    ("diabetes (10, standardised)", data.load("diabetes", seed=run.seed).X_train),
+]:
+    eig = np.linalg.eigvalsh(np.corrcoef(X_std, rowvar=False))
+    cond_rows.append({"features": name, "λmax / λmin": eig[-1] / eig[0]})
+_ = run.table(
+    cond_rows, floatfmt=".3g", title="Condition number of the Hessian after standardising"
+)
+
+# %% [markdown]
+# Standardised diabetes still has a condition number in the hundreds, and even the three
+# house-price features are far from round (the table): a learning rate safe for the
+# steepest direction is slow along the flattest. Chapter 4 meets the same thing on
+# breast_cancer and uses momentum against it.
+#
 # ## L2 and L1 penalties
 #
 # Adding $\lambda_2\lVert w\rVert_2^2$ (**ridge**) or $\lambda_1\lVert w\rVert_1$ (**lasso**)
@@ -312,8 +354,9 @@ run.table(
 run.record(lasso_numpy_vs_sklearn=lasso_diff)
 
 fig, ax = subplots()
+palette = colormaps["tab10"]  # ten distinct colours for ten features; styles alternate too
 for j, name in enumerate(diabetes.feature_names):
-    ax.semilogx(l1s, path_coef[:, j], label=name)
+    ax.semilogx(l1s, path_coef[:, j], color=palette(j), ls=["-", "--"][j % 2], label=name)
 ax.set(xlabel="λ₁", ylabel="coefficient", title="Lasso path: coefficients reach exactly 0")
 ax.legend(fontsize=7, ncol=2)
 run.figure(fig, "lasso_path")
@@ -378,11 +421,13 @@ print(
 #   trade exact steps for cheap noisy ones which, at a constant learning rate, hover above
 #   the optimum instead of settling.
 # - For the MSE the learning rate has a hard, computable limit, $\eta < 2/\lambda_{\max}(H)$.
-#   The seed's "lr 0.1 diverges to inf" is false for its own setup (the limit is ≈ 0.55),
+#   The primer's "lr 0.1 diverges to inf" is false for its own setup (the limit is ≈ 0.55),
 #   and "too small a rate gets stuck in local minima" is false for any linear regression:
 #   the loss is convex, a small rate is only slow.
-# - Standardise the inputs: it rounds the loss surface, so one learning rate suits every
-#   direction.
+# - Standardise the inputs: it removes differences of scale and offset, which makes one
+#   feature's loss surface round; correlated features keep a narrow valley.
+# - Minimising the MSE is maximum likelihood under Gaussian noise; chapter 4 applies the
+#   same recipe to yes/no labels.
 # - Ridge = L2 and lasso = L1 penalties; lasso's proximal step sets coefficients exactly
 #   to zero, its subgradient (what Keras does) only nudges them there.
 

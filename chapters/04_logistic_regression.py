@@ -33,8 +33,12 @@ print("Keras backend:", keras.backend.backend())
 #
 # The sigmoid $\sigma(z) = 1/(1 + e^{-z})$ maps any logit to $(0, 1)$; we read
 # $p = \sigma(z)$ as the probability of class 1 and predict 1 when $p > 1/2$, i.e. when
-# $z > 0$. Computed naively, $e^{-z}$ overflows for $z = -1000$; the reference evaluates
-# $e^{-|z|}$ instead, which never exceeds 1.
+# $z > 0$. Inverting the sigmoid shows what the logit is: $z = \log\frac{p}{1-p}$, the
+# *log-odds* of class 1. A linear model of the log-odds means each coefficient has a
+# reading: raising feature $j$ by one unit adds $w_j$ to the log-odds, i.e. multiplies the
+# odds by $e^{w_j}$, whatever the other features are. Computed naively, $e^{-z}$
+# overflows for $z = -1000$; the reference evaluates $e^{-|z|}$ instead, which never
+# exceeds 1.
 #
 # The loss of one example is the negative log of the probability the model gave to the
 # right answer:
@@ -59,13 +63,16 @@ np.testing.assert_allclose([r["from logits"] for r in cost_rows], -np.log(p_righ
 print(
     "confident mistake, logit −1000 for a positive:", losses.sigmoid_cross_entropy([1.0], [-1000.0])
 )
+mistake_vs_right = -np.log(0.01) / -np.log(0.99)
+print(f"one mistake at p = 0.01 costs as much as {mistake_vs_right:.0f} right answers at p = 0.99")
 
 # %% [markdown]
 # Being 99 % sure and right costs 0.01 nats; a coin flip costs $\log 2 \approx 0.69$;
-# 10 % on the truth costs 2.3 and 1 % costs 4.6. The loss grows without bound as the
-# probability of the truth goes to zero, so **one confident mistake costs more than
-# hundreds of confident right answers earn**: the model is pushed hardest to fix the
-# errors it is surest about.
+# 10 % on the truth costs 2.3 and 1 % costs 4.6, as much as 458 right answers at 99 %
+# (printed above). The loss grows without bound as the probability of the truth goes to
+# zero. Its *gradient* does not: the next section shows that $\partial\ell/\partial z = p - y$,
+# so a single example, however wrong, pushes the logit with a force of at most 1. A
+# confident mistake dominates the loss value, not the update.
 #
 # ## The gradient, by the chain rule
 #
@@ -75,7 +82,8 @@ print(
 #   \frac{\partial p}{\partial z} = p(1 - p), \qquad
 #   \frac{\partial z}{\partial w} = x .$$
 #
-# The two $p(1-p)$ cancel, and $\partial\ell/\partial z = p - y$: the error in probability.
+# The two $p(1-p)$ cancel, and $\partial\ell/\partial z = p - y$: the error in probability,
+# never larger than 1 in size.
 # Averaged over $n$ examples, with an L2 penalty $\lambda_2\lVert w\rVert^2$ on the weights,
 #
 # $$\frac{\partial J}{\partial w} = \frac{1}{n} X^\top (p - y) + 2\lambda_2 w, \qquad
@@ -124,11 +132,18 @@ run.record(grad_rel_err_fd=err_fd, grad_rel_err_autodiff=err_ad)
 # With that mapping the problems are identical and strictly convex, so all fits must land
 # on one point. Newton's method (`ref.fit_newton`) gives that point to machine precision;
 # scikit-learn runs L-BFGS with `tol=1e-12`. The NumPy reference runs full-batch gradient
-# descent at $\eta = 1/L$, where $L = \lambda_{\max}(X^\top X)/(4n) + 2\lambda_2$ bounds the
-# curvature ($\sigma' \le 1/4$). Keras runs `fit` with full-batch `SGD`: plain on the toy
-# set, with momentum 0.9 on breast_cancer, whose 30 correlated features make the valley
-# narrow (plain gradient descent needs some 2000 steps to get within 1e-6 there;
-# momentum gets there in 300).
+# descent at $\eta = 1/L$, where $L = \lambda_{\max}(\tilde X^\top \tilde X)/(4n) + 2\lambda_2$
+# bounds the curvature ($\sigma' \le 1/4$); $\tilde X = [X, \mathbf 1]$ includes the
+# intercept's column of ones, because $b$ is a parameter too (its curvature is at most
+# $1/4$, so on centred features the bound is $\max(\lambda_{\max}(X^\top X)/(4n), 1/4)$).
+#
+# Keras runs `fit` with full-batch `SGD`: plain on the toy set, with *momentum* 0.9 on
+# breast_cancer. Momentum keeps a running velocity, $v \leftarrow \mu v - \eta\nabla J$,
+# $\theta \leftarrow \theta + v$ (Keras' convention; $\mu = 0$ is plain descent): steps
+# that keep pointing the same way add up, steps that flip sign cancel. It helps on
+# breast_cancer, whose 30 correlated features make the valley long and narrow (plain
+# gradient descent needs some 2000 steps to get within 1e-6 there; momentum gets there in
+# 300; chapter 9 treats optimisers properly).
 # All Keras weights start at zero, so no backend's random initialiser matters.
 
 # %%
@@ -142,7 +157,8 @@ problems = {
 agree_rows, fits = [], {}
 for name, (X, y, l2, momentum, keras_steps) in problems.items():
     n = len(y)
-    L = np.linalg.eigvalsh(X.T @ X / (4 * n))[-1] + 2 * l2
+    X_tilde = np.c_[X, np.ones(n)]  # (n, d + 1): the intercept is a parameter too
+    L = np.linalg.eigvalsh(X_tilde.T @ X_tilde / (4 * n))[-1] + 2 * l2
     w_star, b_star = ref.fit_newton(X, y, l2=l2)
     C = ref.sklearn_C(l2, n)
     sk = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
@@ -160,12 +176,51 @@ for name, (X, y, l2, momentum, keras_steps) in problems.items():
         assert diff < 1e-3, (name, label, diff)
 run.table(agree_rows, floatfmt=".3g", title="Distance of each fit from the exact optimum")
 run.record(agreement=agree_rows)
+w_cancer = fits["breast_cancer (30-D, standardised)"]["sklearn"].coef_[0]
+C_cancer = ref.sklearn_C(0.01, len(cancer.y_train))
+w_2C = LogisticRegression(C=2 * C_cancer, tol=1e-12, max_iter=10_000)
+w_2C = w_2C.fit(cancer.X_train, cancer.y_train).coef_[0]
+factor_2_shift = float(np.abs(w_2C - w_cancer).max())
+print(f"breast_cancer with C doubled: coefficients move by up to {factor_2_shift:.2f}")
 
 # %% [markdown]
 # Every fit is within 1e-3 of Newton's optimum (asserted), and in practice within about
-# 1e-6; the Keras rows are limited by float32. The mapping is exact: a wrong factor of 2
-# in $C$ would move the breast_cancer coefficients by more than 0.1, a hundred times the
-# tolerance.
+# 1e-6; the Keras rows are limited by float32. The mapping is exact, and the factor
+# matters: with $C$ doubled, the breast_cancer coefficients move by the amount printed
+# above, far beyond the 1e-3 tolerance.
+#
+# ## Why a penalty at all
+#
+# Without it ($\lambda_2 = 0$) the maximum-likelihood fit may not exist. If a line
+# separates the two classes perfectly, scaling $w$ up pushes every $p$ towards its label
+# and lowers the loss further, forever: the infimum 0 is never reached. Gradient descent
+# then runs $\lVert w\rVert$ up without end. Two well-separated blobs show it:
+
+# %%
+rng_sep = np.random.default_rng(run.seed)
+X_sep = np.r_[rng_sep.normal((-2, 0), 0.5, (50, 2)), rng_sep.normal((2, 0), 0.5, (50, 2))]
+y_sep = np.r_[np.zeros(50), np.ones(50)]  # two blobs 4 sd apart: a line separates them
+sep_rows = []
+for epochs in [10, 100, 1000, 10_000]:
+    for l2 in [0.0, 0.01]:
+        fit = ref.gradient_descent(X_sep, y_sep, lr=1.0, epochs=epochs, l2=l2)
+        sep_rows.append(
+            {
+                "λ₂": l2,
+                "steps": epochs,
+                "‖w‖": float(np.linalg.norm(fit.w)),
+                "training loss": ref.objective(X_sep, y_sep, fit.w, fit.b),
+            }
+        )
+_ = run.table(sorted(sep_rows, key=lambda r: r["λ₂"]), title="Separable blobs: ‖w‖ as descent runs")
+
+# %% [markdown]
+# Without the penalty $\lVert w\rVert$ keeps growing (about by the logarithm of the step
+# count) and the loss creeps towards 0; with $\lambda_2 = 0.01$ both settle. The penalty
+# makes the optimum exist and unique (the objective becomes strictly convex), which is
+# also what lets three implementations agree on it. On non-separable data like moons the
+# unpenalised optimum exists, but a penalty still shrinks the coefficients (chapter 3's
+# ridge).
 #
 # ## The decision boundary
 #
@@ -183,6 +238,9 @@ fig, ax = subplots(figsize=(6, 5))
 cs = ax.contourf(g1, g2, P, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
 ax.contour(g1, g2, P, levels=[0.5], colors="k", linewidths=2)
 ax.scatter(X_toy[:, 0], X_toy[:, 1], c=y_toy, cmap="RdBu_r", edgecolors="k", s=14)
+wrong = (ref.predict_proba(X_toy, w_m, b_m) > 0.5) != y_toy
+ax.scatter(X_toy[wrong, 0], X_toy[wrong, 1], marker="x", c="k", s=40, label="misclassified")
+ax.legend(loc="lower right")
 fig.colorbar(cs, ax=ax, label="p(class 1)")
 acc_toy = float(np.mean((ref.predict_proba(X_toy, w_m, b_m) > 0.5) == y_toy))
 ax.set(xlabel="x₁", ylabel="x₂", title=f"Logistic regression on moons (train acc. {acc_toy:.2f})")
@@ -277,6 +335,16 @@ base = [
 ]
 run.table(ours + base, title="breast_cancer, test split")
 run.record(breast_cancer=ours)
+top = np.argsort(-np.abs(w_c))[:3]
+odds_rows = [
+    {
+        "feature (standardised)": cancer.feature_names[j],
+        "w": w_c[j],
+        "odds ratio e^w per 1 sd": np.exp(w_c[j]),
+    }
+    for j in top
+]
+_ = run.table(odds_rows, floatfmt=".3g", title="Largest coefficients, read as odds ratios")
 
 # %% [markdown]
 # NumPy and Keras score exactly alike, as they must with coefficients 1e-6 apart, and on
@@ -284,14 +352,22 @@ run.record(breast_cancer=ours)
 # matters here. On this dataset a straight boundary is among the best of all the
 # baselines (chapter 2's five-seed table says the same), so the nonlinear models of later
 # chapters have little room to do better.
+#
+# The coefficients read as odds ratios (last table): one standard deviation more of a
+# feature multiplies the odds of the positive class (in this dataset, benign) by
+# $e^{w_j}$, holding the others fixed. With 30 correlated features, "holding the others
+# fixed" is a strong condition, and the penalty shares weight among correlated features,
+# so read single coefficients with care.
 
 # %% [markdown]
 # ## What to take away
 #
 # - Logistic regression is a linear score passed through a sigmoid and trained with
 #   cross-entropy, $-\log p(\text{truth})$; compute it from logits so it never overflows.
-# - Cross-entropy punishes confident mistakes hardest: 4.6 nats at 1 % on the truth,
-#   0.01 at 99 %.
+# - The logit is the log-odds; a coefficient is a log odds ratio.
+# - Cross-entropy punishes confident mistakes hardest in value (4.6 nats at 1 % on the
+#   truth, 0.01 at 99 %), but the gradient per example is $p - y$, at most 1 in size.
+# - On separable data the unpenalised fit does not exist; the penalty makes it unique.
 # - The chain rule turns the gradient into "prediction minus truth" times the input, for
 #   two classes (sigmoid) and for $K$ (softmax).
 # - Keras `L2(λ₂)` on the mean loss and scikit-learn's `C` are the same penalty when

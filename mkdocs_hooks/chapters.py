@@ -234,6 +234,10 @@ def on_config(config):
                 {f"{c.number}. {c.title.split('. ', 1)[-1]}": f"chapters/{c.stem}.md"}
                 for c in _state["chapters"]
             ]
+    if os.environ.get("MLF_DOCS_CHAPTERS", "*") != "*":
+        # A partial build cannot resolve links to the chapters it leaves out (the claims
+        # table links every chapter); the full build still checks every link strictly.
+        config.validation.links.not_found = logging.INFO
     if not KATEX_DIST.is_dir():
         raise PluginError(
             f"KaTeX assets not found in {KATEX_DIST}: run `npm ci` (make docs does) so math "

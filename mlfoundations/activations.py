@@ -37,6 +37,28 @@ def relu(x):
     return ops.where(x < 0, ops.zeros_like(x), x)
 
 
+LEAKY_SLOPE = 0.01
+"""Negative slope of :func:`leaky_relu` (Keras' own default is 0.2, PyTorch's 0.01)."""
+
+
+@_register
+def leaky_relu(x):
+    """``x if x > 0 else 0.01 x``. Shape: any. Same as
+    ``keras.activations.leaky_relu(x, negative_slope=0.01)``."""
+    x = ops.convert_to_tensor(x)
+    return ops.where(x > 0, x, LEAKY_SLOPE * x)
+
+
+@_register
+def elu(x):
+    """``x if x > 0 else e^x - 1`` (α = 1), as ``keras.activations.elu``. Shape: any."""
+    x = ops.convert_to_tensor(x)
+    # expm1 sees only x <= 0 (no overflow in the unused branch); a `where`, not `minimum`,
+    # so autodiff gives slope 1 at x = 0 (minimum's derivative at a tie is 1/2 on JAX).
+    negative = ops.where(x > 0, ops.zeros_like(x), x)
+    return ops.where(x > 0, x, ops.expm1(negative))
+
+
 @_register
 def sigmoid(x):
     """``σ(x) = 1 / (1 + e^{-x})`` (each backend's stable kernel). Shape: any."""
@@ -102,6 +124,8 @@ def log_softmax(x, axis: int = -1):
 
 ACTIVATIONS: dict[str, Callable] = {
     "relu": relu,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
     "gelu": gelu,
     "gelu_tanh": gelu_tanh,
     "silu": silu,
@@ -119,8 +143,9 @@ def get(name: str) -> Callable:
     Parameters
     ----------
     name : str
-        One of :data:`ACTIVATIONS`: ``"relu"``, ``"gelu"``, ``"gelu_tanh"``, ``"silu"``,
-        ``"sigmoid"``, ``"tanh"``, ``"softmax"``, ``"log_softmax"``.
+        One of :data:`ACTIVATIONS`: ``"relu"``, ``"leaky_relu"``, ``"elu"``, ``"gelu"``,
+        ``"gelu_tanh"``, ``"silu"``, ``"sigmoid"``, ``"tanh"``, ``"softmax"``,
+        ``"log_softmax"``.
 
     Raises
     ------

@@ -18,7 +18,17 @@ from . import activations
 from .checks import check_choice, check_positive_int
 from .reference import mlp as ref_mlp
 
-HIDDEN_ACTIVATIONS = ("relu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "linear")
+HIDDEN_ACTIVATIONS = (
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "linear",
+)
 """Names :func:`mlp` accepts for ``activation`` (``"linear"``: no activation)."""
 
 

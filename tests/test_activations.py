@@ -15,7 +15,7 @@ from mlfoundations import activations as K  # noqa: E402
 from mlfoundations.backend import vjp  # noqa: E402
 from mlfoundations.reference import activations as R  # noqa: E402
 
-ELEMENTWISE = ["relu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh"]
+ELEMENTWISE = ["relu", "leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh"]
 X = np.array([-7.5, -3.1, -1.3, -0.4, -0.05, 0.03, 0.2, 0.9, 2.2, 4.7, 8.0], dtype=np.float32)
 # float32 tolerances: a few ulps of values of order 1.
 F32 = {"rtol": 1e-5, "atol": 1e-6}
@@ -30,6 +30,8 @@ def np_(t):
 # with keras.activations.sigmoid/tanh (the same ops) would test nothing.
 BUILTIN = {
     "relu": keras.activations.relu,
+    "leaky_relu": lambda x: keras.activations.leaky_relu(x, negative_slope=K.LEAKY_SLOPE),
+    "elu": keras.activations.elu,
     "gelu": keras.activations.gelu,
     "gelu_tanh": ops.gelu,
     "silu": keras.activations.silu,

@@ -67,3 +67,11 @@ def test_best_seconds_keeps_the_fastest_run():
         best_seconds(lambda: None, repeats=0)
     with pytest.raises(TypeError, match="callable"):
         best_seconds(42)
+
+
+def test_table_prints_and_returns_nothing(tmp_path, capsys):
+    # A value returned by the last call of a cell would be echoed on the page as a repr.
+    run = chapter.ChapterRun(stem="07_demo", backend="jax", quick=True, seed=0, out=tmp_path)
+    assert run.table([{"model": "a", "acc": 0.5}], title="Demo") is None
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == "Demo" and "0.5" in printed

@@ -35,6 +35,8 @@ MLP_RTOL, MLP_ATOL = 1e-11, 1e-14
 
 TORCH_ELEMENTWISE = {
     "relu": F.relu,
+    "leaky_relu": lambda t: F.leaky_relu(t, negative_slope=R.LEAKY_SLOPE),
+    "elu": F.elu,  # alpha = 1
     "gelu": lambda t: F.gelu(t, approximate="none"),
     "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
     "silu": F.silu,
@@ -44,6 +46,8 @@ TORCH_ELEMENTWISE = {
 }
 TORCH_MODULES = {
     "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(R.LEAKY_SLOPE),
+    "elu": nn.ELU,
     "gelu": nn.GELU,  # approximate="none" by default
     "gelu_tanh": lambda: nn.GELU(approximate="tanh"),
     "silu": nn.SiLU,

@@ -33,6 +33,21 @@ def test_known_values():
     np.testing.assert_allclose(A.identity(X), X)
 
 
+def test_leaky_relu_and_elu_known_values():
+    np.testing.assert_allclose(A.leaky_relu([-2.0, 0.0, 3.0]), [-0.02, 0.0, 3.0], rtol=1e-15)
+    np.testing.assert_array_equal(A.leaky_relu_grad([-2.0, 0.0, 3.0]), [0.01, 0.01, 1.0])
+    np.testing.assert_allclose(A.elu([-1.0, 0.0, 2.0]), [np.exp(-1.0) - 1, 0.0, 2.0], rtol=1e-15)
+    np.testing.assert_allclose(A.elu_grad([-1.0, 0.0, 2.0]), [np.exp(-1.0), 1.0, 1.0])
+    assert A.elu(-1e4) == -1.0  # saturates; expm1 of a huge negative is exactly -1
+
+
+def test_relu_is_np_maximum():
+    x = np.random.default_rng(0).normal(size=1000).astype(np.float32)
+    y = A.relu(x)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, np.where(x > 0, x, 0))
+
+
 def test_gelu_tanh_differs_from_exact_gelu_by_under_5e_4():
     x = np.linspace(-10, 10, 200_001)
     gap = np.abs(A.gelu(x) - A.gelu_tanh(x)).max()

@@ -195,17 +195,61 @@ def test_divergence_raises_floating_point_error():
         train(net, X, 1e3 * X, optimizer=SGD(lr=50.0), epochs=200)
 
 
-def test_vanishing_gradient_is_sigmoids_not_tanhs():
-    """12 hidden layers of 64, Glorot init (Keras' default), cross-entropy, at init: the
-    first/last gradient-norm ratio is ~2e-9 for sigmoid but within a factor of 3 of 1 for
-    tanh, ReLU and GELU (chapter 6). The seeds group tanh with sigmoid as 'vanishing'."""
+def _backward_signal_fall(activation: str, init) -> tuple[float, float]:
+    """12 hidden layers of 64 at init: ‖δ_13‖ / ‖δ_1‖ (δ = ∂L/∂a, the backward signal) and
+    the first/last ratio of ‖∂L/∂W‖, as chapter 6 measures them."""
+    from mlfoundations.reference.mlp import Dense, glorot_uniform
+
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(256, 16)), rng.integers(0, 2, 256)
-    ratio = {}
-    for name in ("sigmoid", "tanh", "relu", "gelu"):
-        net = MLP([16] + [64] * 12 + [2], name, seed=0)
-        _, grads = net.loss_and_grads(X, y)
-        ratio[name] = np.linalg.norm(grads[0]) / np.linalg.norm(grads[-2])
-    assert ratio["sigmoid"] < 1e-7
+    sizes, init_rng, weights = [16] + [64] * 12 + [2], np.random.default_rng(0), []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        draw = init if n_out == 64 else glorot_uniform
+        weights += [draw(n_in, n_out, init_rng), np.zeros(n_out)]
+    net = MLP.from_weights(weights, activation)
+    _, delta = softmax_cross_entropy(net.forward(X), y)
+    norms = []
+    for layer in reversed(net.layers):
+        if isinstance(layer, Dense):
+            norms.append(np.linalg.norm(delta))
+        delta = layer.backward(delta)
+    dense = [layer for layer in net.layers if isinstance(layer, Dense)]
+    return norms[0] / norms[-1], np.linalg.norm(dense[0].dW) / np.linalg.norm(dense[-1].dW)
+
+
+def test_backward_signal_falls_under_glorot_for_relu_and_gelu_not_under_he():
+    """Chapter 6: at Glorot init the weight-gradient ratio first/last looks healthy for
+    ReLU and GELU (within 3x of 1) while the backward signal δ falls ~28x and ~3,200x;
+    He init (Var W = 2/n_in) removes the fall for ReLU. Sigmoid vanishes either way."""
+    from mlfoundations.reference.mlp import glorot_uniform, he_uniform
+
+    fall = {
+        a: _backward_signal_fall(a, glorot_uniform) for a in ("sigmoid", "tanh", "relu", "gelu")
+    }
+    assert fall["sigmoid"][0] > 1e6 and fall["sigmoid"][1] < 1e-7
+    assert 1 < fall["tanh"][0] < 10
+    assert 10 < fall["relu"][0] < 100 and 1e3 < fall["gelu"][0] < 1e4
     for name in ("tanh", "relu", "gelu"):
-        assert 1 / 3 < ratio[name] < 3, (name, ratio[name])
+        assert 1 / 3 < fall[name][1] < 3, (name, fall[name])  # the misleading ratio
+    for name in ("relu", "leaky_relu", "gelu"):
+        assert 0.2 < _backward_signal_fall(name, he_uniform)[0] < 3, name
+
+
+def test_he_uniform_has_variance_two_over_fan_in_and_keeps_relu_signal():
+    from mlfoundations.reference.mlp import glorot_uniform, he_uniform
+
+    rng = np.random.default_rng(0)
+    W = he_uniform(400, 300, rng)
+    assert W.shape == (400, 300)
+    assert W.var() == pytest.approx(2 / 400, rel=0.02)  # 120,000 draws: sampling error < 1 %
+    # Through 20 ReLU layers of width 256, He keeps the activations' scale within 2x;
+    # Glorot (Var = 1/n here) halves the second moment at every layer.
+    x = rng.normal(size=(512, 256))
+    h_he, h_glorot = x, x
+    for _ in range(20):
+        h_he = np.maximum(h_he @ he_uniform(256, 256, rng), 0)
+        h_glorot = np.maximum(h_glorot @ glorot_uniform(256, 256, rng), 0)
+    ratio_he = np.sqrt(np.mean(h_he**2) / np.mean(x**2))
+    ratio_glorot = np.sqrt(np.mean(h_glorot**2) / np.mean(x**2))
+    assert 0.5 < ratio_he < 2.0
+    assert ratio_glorot < 2e-3  # ≈ 2^-10 = 1e-3 after 20 halvings of the second moment

@@ -54,6 +54,43 @@ def built_site(tmp_path_factory) -> Path:
     return site
 
 
+# An output block is a fenced block titled "output"; Material renders its title as a
+# <span class="filename"> just before the <pre>.
+_OUTPUT_BLOCK = re.compile(
+    r'<span class="filename">output</span>.*?<pre[^>]*>(.*?)</pre>', flags=re.S
+)
+# A Markdown table's separator row, "| --- | ---: |", raw or inside a string's repr.
+_TABLE_RULE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
+
+
+def leaked_tables(html: str) -> list[str]:
+    """Output blocks of a page that hold a Markdown table or the repr of one.
+
+    Tables belong on the page as tables (``run.table``); one in an output block means a
+    cell echoed a table's text, e.g. as the value of its last expression.
+    """
+    import html as html_lib
+
+    found = []
+    for body in _OUTPUT_BLOCK.findall(html):
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", body))
+        if _TABLE_RULE.search(text) or re.search(r"'\|[^'\n]*\|\\n", text):
+            found.append(text[:120])
+    return found
+
+
+def test_leaked_table_detector():
+    block = '<span class="filename">output</span><pre><span></span><code>{}</code></pre>'
+    leaked_repr = "&#39;| model | acc |\\n| ----- | --: |\\n| a | 0.5 |&#39;"
+    printed = "| model | acc |\n| :---- | --: |"
+    clean = "accuracy 0.5 | loss 0.1\nmodel a"
+    assert leaked_tables(block.format(leaked_repr))
+    assert leaked_tables(block.format(printed))
+    assert not leaked_tables(block.format(clean))
+    table = "<table><thead><tr><th>model</th></tr></thead></table>"
+    assert not leaked_tables(table)
+
+
 def _chapters():
     from mlfoundations.book.chapter import find_chapters
 
@@ -73,6 +110,9 @@ def test_every_chapter_is_a_page_that_names_its_backend(built_site):
         assert "Traceback" not in html, f"{info.stem} published a traceback"
         # a Markdown table that failed to parse shows up as a paragraph of pipes
         assert not re.search(r"<p>\s*\|[^<]*\|", html), f"{info.stem} has a broken table"
+        leaked = leaked_tables(html)
+        assert not leaked, f"{info.stem} shows a table (or its repr) as output: {leaked[:1]}"
+        assert "PosixPath(" not in html, f"{info.stem} echoes a path's repr"
 
 
 def test_no_external_scripts_or_stylesheets(built_site):
@@ -147,6 +187,24 @@ def test_a_failing_chapter_fails_the_build(tmp_path):
     assert result.returncode != 0
     log = result.stdout + result.stderr
     assert "99_throwaway.py failed" in log and "deliberate failure" in log
+
+
+def test_a_table_ending_a_cell_is_shown_once_and_an_echoed_one_is_caught(tmp_path):
+    first_cell = (
+        "from mlfoundations.book import chapter\n"
+        'run = chapter.setup("99_throwaway")\n'
+        'run.table([{"model": "a", "acc": 0.5}], title="Shown once")\n'
+    )
+    echoed = "# %%\nfrom mlfoundations.book.report import format_table\n"
+    echoed += 'format_table([{"model": "b", "acc": 0.25}], style="markdown")\n'
+    last_cell = "\n# %%\nrun.finish()\n"  # returns a path in a script, nothing on a page
+    result = _throwaway_build(tmp_path, first_cell + "\n" + echoed + last_cell)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (tmp_path / "site/chapters/99_throwaway/index.html").read_text(encoding="utf-8")
+    assert html.count("<table>") == 1 and "Shown once" in html
+    leaked = leaked_tables(html)
+    assert len(leaked) == 1 and re.search(r"\| b +\| 0.25 \|", leaked[0])
+    assert "Finished in" in html and "PosixPath(" not in html
 
 
 def test_stderr_noise_fails_a_strict_build(tmp_path):
@@ -252,3 +310,24 @@ def test_chapter_1_math_figures_and_search(browser, server, tmp_path):
     assert "Models are functions" in texts
     page.screenshot(path=str(tmp_path / "search.png"))
     print(f"\nscreenshots: {tmp_path / 'chapter1.png'}, {tmp_path / 'search.png'}")
+
+
+def test_every_chapter_page_at_full_length(browser, server, tmp_path):
+    """Each chapter page, scrolled through: figures load, no console errors, no output
+    block shows a table's text. Full-length screenshots are kept for a human to look at."""
+    for info in _chapters():
+        url = f"{server}/chapters/{info.stem}/"
+        page, errors, external = _open(browser, url, tmp_path / f"{info.stem}-top.png")
+        assert not errors, (info.stem, errors)
+        assert not external, (info.stem, external)
+        images = page.locator("article img")
+        for i in range(images.count()):
+            img = images.nth(i)
+            img.scroll_into_view_if_needed()
+            assert img.evaluate("e => e.complete && e.naturalWidth > 100"), (info.stem, i)
+        leaked = leaked_tables(page.content())
+        assert not leaked, (info.stem, leaked[:1])
+        shot = tmp_path / f"{info.stem}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"\nfull-page screenshot: {shot}")
+        page.close()

@@ -220,10 +220,13 @@ class ChapterRun:
         plt.close(fig)
         return path
 
-    def table(self, rows: list[dict], *, floatfmt: str = ".4g", title: str | None = None) -> str:
-        """Show ``rows`` (dicts with the same keys) as a table; returns its Markdown text.
+    def table(self, rows: list[dict], *, floatfmt: str = ".4g", title: str | None = None) -> None:
+        """Show ``rows`` (dicts with the same keys) as a table.
 
-        On a page it is displayed as a real table; in a terminal it is printed aligned.
+        On a page it is displayed as a real table; in a terminal it is printed aligned. Like
+        ``print`` it returns nothing, so a call that ends a cell adds no echoed value to the
+        page (it used to return the Markdown text, which a page then showed a second time as
+        a string repr). :func:`mlfoundations.book.report.format_table` gives the text.
         """
         from .report import escape_markdown, format_table
 
@@ -237,10 +240,14 @@ class ChapterRun:
             if title:
                 print(title)
             print(format_table(rows, floatfmt=floatfmt, style="plain"))
-        return markdown
 
-    def finish(self) -> Path:
-        """Write ``<out>/results.json`` atomically and print where the outputs are."""
+    def finish(self) -> Path | None:
+        """Write ``<out>/results.json`` atomically and print where the outputs are.
+
+        Returns the path of ``results.json``; on a page (in a notebook) it returns ``None``,
+        because the call ends the last cell and a returned path would be echoed there as a
+        ``PosixPath(...)`` repr. The path is printed either way.
+        """
         seconds = time.perf_counter() - self.started
         payload = {
             "chapter": self.stem,
@@ -259,7 +266,7 @@ class ChapterRun:
             fh.write("\n")
         os.replace(tmp, path)
         print(f"Finished in {seconds:.1f} s; figures and results.json are in {self.out}")
-        return path
+        return None if _in_notebook() else path
 
 
 def versions() -> dict[str, str | None]:

@@ -58,13 +58,63 @@ def relu(x) -> np.ndarray:
     ndarray of the same shape and floating dtype.
     """
     x = _as_x(x)
-    return np.where(x > 0, x, np.zeros_like(x))
+    return np.maximum(x, 0).astype(x.dtype, copy=False)  # one pass; np.where makes three
 
 
 def relu_grad(x) -> np.ndarray:
     """``relu'(x) = 1 if x > 0 else 0`` (0 at ``x = 0``, as the Keras backends use)."""
     x = _as_x(x)
     return (x > 0).astype(x.dtype)
+
+
+LEAKY_SLOPE = 0.01
+"""Slope of :func:`leaky_relu` for negative inputs (Maas et al., 2013; PyTorch's default)."""
+
+
+def leaky_relu(x) -> np.ndarray:
+    """Leaky ReLU: ``x`` for ``x > 0``, else ``0.01 x`` (:data:`LEAKY_SLOPE`).
+
+    A unit that only ever sees negative inputs still passes a gradient of 0.01, so it can
+    come back; PReLU learns the slope instead (He et al., 2015).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    ndarray of the same shape and floating dtype.
+    """
+    x = _as_x(x)
+    return np.where(x > 0, x, LEAKY_SLOPE * x).astype(x.dtype, copy=False)
+
+
+def leaky_relu_grad(x) -> np.ndarray:
+    """``1 if x > 0 else 0.01`` (the negative slope at ``x = 0``, as PyTorch uses)."""
+    x = _as_x(x)
+    return np.where(x > 0, 1.0, LEAKY_SLOPE).astype(x.dtype, copy=False)
+
+
+def elu(x) -> np.ndarray:
+    """Exponential linear unit (α = 1): ``x`` for ``x > 0``, else ``e^x - 1`` (Clevert et al.,
+    2016). Smooth at 0 with slope 1; saturates at -1 for large negative ``x``.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    ndarray of the same shape; ``expm1`` of ``min(x, 0)`` never overflows.
+    """
+    x = _as_x(x)
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+def elu_grad(x) -> np.ndarray:
+    """``1 if x > 0 else e^x`` (1 at ``x = 0`` from both sides)."""
+    x = _as_x(x)
+    return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))).astype(x.dtype, copy=False)
 
 
 def sigmoid(x) -> np.ndarray:
@@ -315,6 +365,8 @@ def log_softmax_grad(x, v, axis: int = -1) -> np.ndarray:
 
 ELEMENTWISE: dict[str, tuple[Callable, Callable]] = {
     "relu": (relu, relu_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+    "elu": (elu, elu_grad),
     "gelu": (gelu, gelu_grad),
     "gelu_tanh": (gelu_tanh, gelu_tanh_grad),
     "silu": (silu, silu_grad),
