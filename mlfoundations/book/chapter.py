@@ -18,6 +18,9 @@ option          environment       meaning
 ``--out DIR``   ``MLF_OUT``       where figures and ``results.json`` go
                                   (default ``runs/<backend>/<chapter>/``)
 ``--backend B`` ``KERAS_BACKEND`` tensorflow, jax or torch
+``--record-full`` ``MLF_RECORD_FULL=1`` full mode only: also write the headlines to
+                                  ``chapters/results/<stem>_full.json`` (committed;
+                                  the book shows them beside the quick runs)
 ==============  ================  ==============================================
 """
 
@@ -134,6 +137,13 @@ def _parser(stem: str) -> argparse.ArgumentParser:
         default=None,
         help="Keras backend: tensorflow, jax or torch (env KERAS_BACKEND)",
     )
+    parser.add_argument(
+        "--record-full",
+        action="store_true",
+        default=_env_flag("MLF_RECORD_FULL"),
+        help="full mode only: write the headlines to chapters/results/<stem>_full.json "
+        "(env MLF_RECORD_FULL=1)",
+    )
     return parser
 
 
@@ -158,6 +168,7 @@ class ChapterRun:
     quick: bool
     seed: int
     out: Path
+    record_full: bool = False
     results: dict = field(default_factory=dict)
     headlines: dict = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
@@ -217,8 +228,9 @@ class ChapterRun:
             Whether ``value`` is inside its band.
         """
         import math
+        import numbers
 
-        if not name.isidentifier():
+        if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"name must be a Python identifier, got {name!r}")
         if low is None and high is None:
             raise ValueError(f"headline {name!r} needs a band: give low, high or both")
@@ -226,7 +238,22 @@ class ChapterRun:
             raise ValueError(f"headline {name!r}: low {low} is above high {high}")
         if agree is not None and not agree >= 0:
             raise ValueError(f"headline {name!r}: agree must be >= 0, got {agree}")
-        value = float(value)
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"headline {name!r}: label must be a str, got {type(label).__name__}")
+        for bound, given in (("low", low), ("high", high), ("agree", agree)):
+            if given is not None and (
+                isinstance(given, bool) or not isinstance(given, numbers.Real)
+            ):
+                raise TypeError(f"headline {name!r}: {bound} must be a number, got {given!r}")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"headline {name!r}: value must be a real scalar, got {type(value).__name__}"
+            ) from None
+        low = None if low is None else float(low)
+        high = None if high is None else float(high)
+        agree = None if agree is None else float(agree)
         ok = (
             math.isfinite(value)
             and (low is None or value >= low)
@@ -276,7 +303,11 @@ class ChapterRun:
         return markdown
 
     def finish(self) -> Path:
-        """Write ``<out>/results.json`` atomically and print where the outputs are."""
+        """Write ``<out>/results.json`` atomically and print where the outputs are.
+
+        With ``--record-full`` (full mode), also merge this backend's headlines into the
+        committed ``chapters/results/<stem>_full.json``, with the commit and the date.
+        """
         seconds = time.perf_counter() - self.started
         payload = {
             "chapter": self.stem,
@@ -285,6 +316,7 @@ class ChapterRun:
             "seed": self.seed,
             "seconds": round(seconds, 2),
             "versions": versions(),
+            "device": device(),
             "headlines": self.headlines,
             "results": self.results,
         }
@@ -294,8 +326,28 @@ class ChapterRun:
             json.dump(payload, fh, indent=2, sort_keys=False)
             fh.write("\n")
         os.replace(tmp, path)
+        if self.record_full:
+            from . import parity
+
+            row = parity.make_row(self.stem, self.backend, "ok", seconds, payload)
+            where = parity.record_full(row)
+            print(f"Full-mode headlines recorded in {where}")
         print(f"Finished in {seconds:.1f} s; figures and results.json are in {self.out}")
         return path
+
+
+def device() -> str:
+    """``"CPU"``, or ``"GPU: <name>"`` when the active backend computes on a GPU.
+
+    Asks the backend only when Keras is already imported (a chapter run has imported it).
+    """
+    if "keras" not in sys.modules:
+        return "CPU"
+    try:
+        gpus = [d for d in _backend.list_devices() if d["kind"] == "GPU"]
+    except Exception:  # a backend that cannot list its devices computes on the CPU here
+        return "CPU"
+    return f"GPU: {gpus[0]['name']}" if gpus else "CPU"
 
 
 def versions() -> dict[str, str | None]:
@@ -347,12 +399,21 @@ def setup(stem: str, argv: list[str] | None = None) -> ChapterRun:
         parser.exit(2, f"error: {exc}\n")
     if args.seed < 0:
         parser.exit(2, f"error: --seed must be >= 0, got {args.seed}\n")
+    if args.record_full and args.quick:
+        parser.exit(2, "error: --record-full records full-mode results; drop --quick\n")
     out = args.out or Path("runs") / name / stem
     try:
         out = check_writable(out)
     except ValueError as exc:
         parser.exit(2, f"error: {exc}\n")
-    run = ChapterRun(stem=stem, backend=name, quick=args.quick, seed=args.seed, out=out)
+    run = ChapterRun(
+        stem=stem,
+        backend=name,
+        quick=args.quick,
+        seed=args.seed,
+        out=out,
+        record_full=args.record_full,
+    )
     from .plotting import apply_style
 
     apply_style()

@@ -6,16 +6,23 @@
     mlf list                       the chapters with one-line descriptions
     mlf run 1 --backend jax        run chapter 1 on JAX (full mode)
     mlf run all --quick            every chapter, quick mode, default backend
+    mlf run all --quick --backend all
+                                   every chapter on every backend, then the parity check
     mlf bench --backend all        every benchmark in benchmarks/ on each backend
 
 ``mlf run`` starts each chapter in its own process (the backend is fixed when Keras is
 imported), streams its output, keeps a copy in ``<out>/<backend>/<chapter>/output.txt``
-and ends with a table: chapter, backend, status, seconds.
+and ends with a table: chapter, backend, status, seconds and each headline result with its
+band. A quick run also records its row in the parity JSON (``.cache/parity/parity.json``,
+see :mod:`mlfoundations.book.parity`); after a run on several backends the cross-backend
+check runs too, and any value outside its band or backends that disagree make the exit
+status 1, with a line naming the chapter, the headline and the backend.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -106,6 +113,8 @@ def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[st
     cmd = [sys.executable, "-u", str(info.path), "--out", str(out), "--seed", str(args.seed)]
     if args.quick:
         cmd.append("--quick")
+    if args.record_full:
+        cmd.append("--record-full")
     env = dict(os.environ, KERAS_BACKEND=name, PYTHONUNBUFFERED="1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -129,37 +138,75 @@ def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[st
     return ("ok" if code == 0 else f"failed ({code})"), seconds
 
 
+def _read_results(out: Path) -> dict | None:
+    try:
+        return json.loads((out / "results.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
 def _cmd_run(args) -> int:
-    name = _check_backend(args.backend or _backend.active_backend())
+    if args.backend == "all":
+        names = [_check_backend(name) for name in _backend.BACKENDS]
+    else:
+        names = [_check_backend(args.backend or _backend.active_backend())]
     chapters = _resolve_chapters(args.chapter)
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    if args.record_full and args.quick:
+        raise UsageError("--record-full records full-mode results; drop --quick")
     root = Path(args.out)
     outs = {}
-    for info in chapters:
-        try:
-            outs[info.stem] = _chapter.check_writable(root / name / info.stem)
-        except ValueError as exc:
-            raise UsageError(
-                str(exc).replace(f"--out {root / name / info.stem}", f"--out {root}")
-            ) from None
+    for name in names:
+        for info in chapters:
+            try:
+                outs[name, info.stem] = _chapter.check_writable(root / name / info.stem)
+            except ValueError as exc:
+                raise UsageError(
+                    str(exc).replace(f"--out {root / name / info.stem}", f"--out {root}")
+                ) from None
+    from . import parity
+
+    git = parity.git_state()
     rows = []
     for info in chapters:
-        status, seconds = _run_one(info, name, args, outs[info.stem])
-        rows.append(
-            {
-                "chapter": f"{info.number:02d} {info.title}",
-                "backend": name,
-                "status": status,
-                "seconds": round(seconds, 1),
-            }
-        )
+        for name in names:
+            out = outs[name, info.stem]
+            (out / "results.json").unlink(missing_ok=True)  # never report a previous run
+            status, seconds = _run_one(info, name, args, out)
+            results = _read_results(out) if status == "ok" else None
+            row = parity.make_row(info.stem, name, status, seconds, results, git)
+            if args.quick:
+                parity.record(row)
+            headlines = row["headlines"]
+            ok = row["status"] == "ok" and all(parity.in_band(h) for h in headlines.values())
+            rows.append(
+                {
+                    "chapter": f"{info.number:02d} {info.title}",
+                    "backend": row["column"],
+                    "status": "ok" if ok else row["status"] if row["status"] != "ok" else "band",
+                    "seconds": round(seconds, 1),
+                    "headlines": parity.headline_summary(headlines) or "—",
+                }
+            )
     from .report import format_table
 
     print()
     print(format_table(rows, floatfmt=".1f"))
-    print(f"\nOutputs (figures, results.json, output.txt) are under {root / name}/")
-    return 0 if all(r["status"] == "ok" for r in rows) else 1
+    where = root / names[0] if len(names) == 1 else root
+    print(f"\nOutputs (figures, results.json, output.txt) are under {where}/")
+    failing = []
+    if len(names) > 1 and args.quick:
+        stems = [info.stem for info in chapters]
+        marks = parity.check(parity.load(), stems, git["commit"], tuple(names))
+        failing = [m for m in marks if m.fails]
+        for mark in failing:
+            print(f"PARITY FAIL: {mark.message}")
+        if not failing:
+            print(f"Parity: every headline in its band and agreeing on {', '.join(names)}")
+    if args.quick:
+        print(f"Parity rows recorded in {parity.parity_dir() / parity.PARITY_FILE}")
+    return 0 if all(r["status"] == "ok" for r in rows) and not failing else 1
 
 
 def _benchmarks_dir() -> Path:
@@ -217,9 +264,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("chapter", help="chapter number, or 'all'")
     run.add_argument(
         "--backend",
-        help=f"one of {', '.join(_backend.BACKENDS)} (default: KERAS_BACKEND, else tensorflow)",
+        help=f"one of {', '.join(_backend.BACKENDS)}, or 'all' "
+        "(default: KERAS_BACKEND, else tensorflow)",
     )
     run.add_argument("--quick", action="store_true", help="small sizes: < 1 min per chapter")
+    run.add_argument(
+        "--record-full",
+        action="store_true",
+        help="full mode: write the headlines to chapters/results/<stem>_full.json",
+    )
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--out", default="runs", help="output root (default: runs)")
     bench = sub.add_parser("bench", help="run the benchmarks (measurements, not tests)")
