@@ -94,6 +94,21 @@ run.table(r2_table, floatfmt=".3f", title=f"Test R² ({over})")
 fit_seconds = sum(r["fit_seconds"] for r in rows)
 print(f"{len(rows)} models fitted in {fit_seconds:.1f} s (seed {run.seed})")
 run.record(baseline_rows=rows, baseline_summary=summary, baseline_seeds=seeds)
+run.headline(
+    "digits_best_accuracy",
+    max(row["digits"] for row in accuracy_table),
+    low=0.95,
+    agree=0.005,
+    label="digits: best test accuracy",
+)
+run.headline(
+    "xor_logistic_accuracy",
+    next(row["xor"] for row in accuracy_table if row["model"] == "logistic_regression"),
+    low=0.3,
+    high=0.7,
+    agree=0.005,
+    label="XOR: logistic regression accuracy",
+)
 
 # %%
 fig, (ax_c, ax_r) = subplots(
@@ -398,6 +413,9 @@ run.table([
 ], floatfmt=".2e", title="Moons: the SVM needs only its support vectors")  # fmt: skip
 assert diff_fixed < 1e-4 < 0.1 < diff_scale
 run.record(svm_support_vectors=len(sv), svm_refit_max_diff=diff_fixed)
+run.headline(
+    "svm_refit_max_diff", diff_fixed, high=1e-4, label="SVM refit on support vectors: max |Δf|"
+)
 
 # %% [markdown]
 # ## k-means: structure without labels

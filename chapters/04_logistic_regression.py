@@ -106,6 +106,7 @@ print(
 )
 assert err_fd < 1e-6 and err_ad < 1e-4  # float64 vs float64; float64 vs float32
 run.record(grad_rel_err_fd=err_fd, grad_rel_err_autodiff=err_ad)
+run.headline("grad_rel_err_autodiff", err_ad, high=1e-4, label="gradient: rel. error vs autodiff")
 
 # %% [markdown]
 # ## Three implementations, one optimum
@@ -157,6 +158,12 @@ for name, (X, y, l2, momentum, keras_steps) in problems.items():
         assert diff < 1e-3, (name, label, diff)
 run.table(agree_rows, floatfmt=".3g", title="Distance of each fit from the exact optimum")
 run.record(agreement=agree_rows)
+run.headline(
+    "keras_vs_newton",
+    max(r["max abs(θ − θ_newton)"] for r in agree_rows if r["fit"].startswith("Keras")),
+    high=1e-3,
+    label="Keras fit: max |θ − θ_newton|",
+)
 
 # %% [markdown]
 # Every fit is within 1e-3 of Newton's optimum (asserted), and in practice within about
@@ -244,6 +251,9 @@ d_kr = float(np.abs(soft_kr.w - soft_sk.coef_.T).max())
 print(f"iris softmax regression, max |W − sklearn|: NumPy {d_np:.1e}, Keras {d_kr:.1e}")
 assert d_np < 1e-3 and d_kr < 1e-3
 run.record(iris_softmax_numpy_vs_sklearn=d_np, iris_softmax_keras_vs_sklearn=d_kr)
+run.headline(
+    "iris_softmax_keras_vs_sklearn", d_kr, high=1e-3, label="iris softmax: Keras vs sklearn"
+)
 
 # %% [markdown]
 # ## Results against the chapter-2 baselines
@@ -274,6 +284,13 @@ base = [
 ]
 run.table(ours + base, title="breast_cancer, test split")
 run.record(breast_cancer=ours)
+run.headline(
+    "cancer_accuracy_keras",
+    ours[1]["accuracy"],
+    low=0.95,
+    agree=0.01,
+    label="breast cancer: test accuracy, Keras",
+)
 
 # %% [markdown]
 # NumPy and Keras score exactly alike, as they must with coefficients 1e-6 apart, and on
