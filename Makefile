@@ -1,6 +1,10 @@
 # The two commands a new user needs (see README):
 #   make run    set up .venv, run every chapter in quick mode, build the site
-#   make test   set up .venv, lint, run the tests once per Keras backend, build and browse the site
+#   make test   set up .venv, lint, run the tests once per Keras backend, check that every
+#               chapter agrees across the backends, build and browse the site
+# The Keras passes run every chapter in quick mode (tests/test_chapters.py) and record each
+# run in .cache/parity/parity.json; test-parity checks those rows (bands, agreement, one row
+# per backend at this commit); the site build then shows them in each page's box.
 SHELL := /bin/bash
 PYTHON ?= python3
 BACKENDS := tensorflow jax torch
@@ -48,8 +52,7 @@ export NO_MKDOCS_2_WARNING ?= 1
 
 comma := ,
 , := $(comma)
-
-.PHONY: venv-plan constraints-gpu run test lint test-reference test-keras test-site docs serve bench venv assets constraints clean
+.PHONY: venv-plan constraints-gpu run test lint test-reference test-keras test-parity test-site docs serve bench parity venv assets constraints clean
 
 venv: $(STAMPS)
 
@@ -109,10 +112,18 @@ test-keras: venv
 	@echo "=== float64 Keras tests on jax (JAX_ENABLE_X64=1)"
 	JAX_ENABLE_X64=1 KERAS_BACKEND=jax $(call venv_of,jax)/bin/python -m pytest -m "keras and float64" $(ok5)
 
+test-parity: venv
+	$(BIN)/python -m mlfoundations.book.parity check --require $(BACKENDS)
+
 test-site: venv assets
 	KERAS_BACKEND=$(BACKEND) $(PYTEST) -m "site" $(ok5)
 
-test: lint test-reference test-keras test-site
+# Order matters: the Keras passes write the parity rows that test-parity and the site read.
+test: lint test-reference test-keras test-parity test-site
+
+# Every chapter in quick mode on every backend, by hand (what the Keras passes record in CI).
+parity: venv
+	$(BIN)/mlf run all --quick --backend all
 
 docs: venv assets
 	KERAS_BACKEND=$(BACKEND) $(BIN)/mkdocs build --strict

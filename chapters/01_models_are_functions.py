@@ -274,6 +274,9 @@ run.table(
     floatfmt=".4f",
 )
 run.record(cat_dog_car=p_ref.round(4))
+run.headline(
+    "p_cat_keras", p_keras[0], low=0.8876, high=0.8878, agree=1e-6, label="p(cat), Keras softmax"
+)
 
 # %% [markdown]
 # !!! warning "The primer's numbers are rounded the wrong way"
@@ -348,6 +351,7 @@ sigma = np.sqrt(p_ref * (1 - p_ref) / n_draws)  # standard error of a frequency
 z_numpy, z_keras = np.max(np.abs(freq - p_ref) / sigma), np.max(np.abs(freq_keras - p_ref) / sigma)
 assert max(z_numpy, z_keras) < 4.5, (z_numpy, z_keras)
 print(f"largest deviation from p in standard errors: NumPy {z_numpy:.1f}, Keras {z_keras:.1f}")
+run.headline("sampling_z_keras", z_keras, high=4.5, label="Keras draws: max deviation (SE)")
 print("greedy choice on 5 repeated calls:", [int(sref.greedy(logits)) for _ in range(5)])
 
 # %% [markdown]
@@ -428,6 +432,7 @@ run.table(
 run.record(
     train_over_inference=t_train / t_infer, inference_ms=1e3 * t_infer, train_ms=1e3 * t_train
 )
+run.headline("train_over_inference", t_train / t_infer, low=1.2, label="train / inference time")
 
 # %% [markdown]
 # A training step costs a few times an inference step: the backward pass computes a

@@ -97,6 +97,21 @@ run.table(r2_table, floatfmt=".3f", title=f"Test R² ({over})")
 fit_seconds = sum(r["fit_seconds"] for r in rows)
 print(f"{len(rows)} models fitted in {fit_seconds:.1f} s (seed {run.seed})")
 run.record(baseline_rows=rows, baseline_summary=summary, baseline_seeds=seeds)
+run.headline(
+    "digits_best_accuracy",
+    max(row["digits"] for row in accuracy_table),
+    low=0.95,
+    agree=0.005,
+    label="digits: best test accuracy",
+)
+run.headline(
+    "xor_logistic_accuracy",
+    next(row["xor"] for row in accuracy_table if row["model"] == "logistic_regression"),
+    low=0.3,
+    high=0.7,
+    agree=0.005,
+    label="XOR: logistic regression accuracy",
+)
 
 # %% [markdown]
 # Every score needs a floor to be read against: the *trivial baseline*, which ignores
@@ -182,7 +197,10 @@ y_dev = np.concatenate([wine.y_train, wine.y_val])
 cv_rows = []
 for model_name in ["logistic_regression", "svm_rbf", "knn", "hist_gradient_boosting"]:
     fold_scores = cross_val_score(
-        baselines.make_model(model_name, "classification", seed=run.seed), X_dev, y_dev, cv=5
+        sklearn_baselines.make_model(model_name, "classification", seed=run.seed),
+        X_dev,
+        y_dev,
+        cv=5,
     )
     cv_rows.append(
         {
@@ -477,6 +495,9 @@ run.table([
 ], floatfmt=".2e", title="Moons: the SVM needs only its support vectors")  # fmt: skip
 assert diff_fixed < 1e-4 < 0.1 < diff_scale
 run.record(svm_support_vectors=len(sv), svm_refit_max_diff=diff_fixed)
+run.headline(
+    "svm_refit_max_diff", diff_fixed, high=1e-4, label="SVM refit on support vectors: max |Δf|"
+)
 
 # %% [markdown]
 # ## k-means: structure without labels

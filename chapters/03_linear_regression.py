@@ -90,6 +90,12 @@ np.testing.assert_allclose([sk.coef_[0], sk.intercept_], [w_cf[0], b_cf], atol=1
 np.testing.assert_allclose([gd.w[0], gd.b], [w_cf[0], b_cf], atol=1e-6)
 np.testing.assert_allclose([kr.w[0], kr.b], [w_cf[0], b_cf], atol=1e-4)  # float32
 run.record(line_keras_max_abs_diff=float(max(abs(kr.w[0] - w_cf[0]), abs(kr.b - b_cf))))
+run.headline(
+    "line_keras_vs_closed_form",
+    max(abs(kr.w[0] - w_cf[0]), abs(kr.b - b_cf)),
+    high=1e-4,
+    label="Keras line: max |Δ| from closed form",
+)
 
 fig, ax = subplots()
 ax.scatter(x_line[:, 0], y_line, s=12, alpha=0.6, label="data")
@@ -204,6 +210,7 @@ run.record(
     seed_lr_0p1_loss_after_50=float(sweep["0.1 (the primer's)"].history[50]),
     optimum_loss=J_s,
 )
+run.headline("lr_stability_bound", bound, low=0.55, high=0.555, agree=1e-9, label="η bound 2/λ_max")
 
 # %%
 fig, ax = subplots()
@@ -392,6 +399,14 @@ base = [
 ]
 run.table(ours + base, title="house_prices, test split")
 run.record(house_prices=ours)
+run.headline(
+    "house_r2_keras",
+    ours[2]["r2"],
+    low=0.95,
+    high=0.97,
+    agree=1e-3,
+    label="house prices: R², Keras",
+)
 print(
     "true coefficients (raw units):", data.HOUSE_PRICE_COEF, "intercept", data.HOUSE_PRICE_INTERCEPT
 )

@@ -117,6 +117,7 @@ print(
 )
 assert err_fd < 1e-6 and err_ad < 1e-4  # float64 vs float64; float64 vs float32
 run.record(grad_rel_err_fd=err_fd, grad_rel_err_autodiff=err_ad)
+run.headline("grad_rel_err_autodiff", err_ad, high=1e-4, label="gradient: rel. error vs autodiff")
 
 # %% [markdown]
 # ## Three implementations, one optimum
@@ -182,6 +183,12 @@ w_2C = LogisticRegression(C=2 * C_cancer, tol=1e-12, max_iter=10_000)
 w_2C = w_2C.fit(cancer.X_train, cancer.y_train).coef_[0]
 factor_2_shift = float(np.abs(w_2C - w_cancer).max())
 print(f"breast_cancer with C doubled: coefficients move by up to {factor_2_shift:.2f}")
+run.headline(
+    "keras_vs_newton",
+    max(r["max abs(θ − θ_newton)"] for r in agree_rows if r["fit"].startswith("Keras")),
+    high=1e-3,
+    label="Keras fit: max |θ − θ_newton|",
+)
 
 # %% [markdown]
 # Every fit is within 1e-3 of Newton's optimum (asserted), and in practice within about
@@ -305,6 +312,9 @@ d_kr = float(np.abs(soft_kr.w - soft_sk.coef_.T).max())
 print(f"iris softmax regression, max |W − sklearn|: NumPy {d_np:.1e}, Keras {d_kr:.1e}")
 assert d_np < 1e-3 and d_kr < 1e-3
 run.record(iris_softmax_numpy_vs_sklearn=d_np, iris_softmax_keras_vs_sklearn=d_kr)
+run.headline(
+    "iris_softmax_keras_vs_sklearn", d_kr, high=1e-3, label="iris softmax: Keras vs sklearn"
+)
 
 # %% [markdown]
 # ## Results against the chapter-2 baselines
@@ -345,6 +355,13 @@ odds_rows = [
     for j in top
 ]
 _ = run.table(odds_rows, floatfmt=".3g", title="Largest coefficients, read as odds ratios")
+run.headline(
+    "cancer_accuracy_keras",
+    ours[1]["accuracy"],
+    low=0.95,
+    agree=0.01,
+    label="breast cancer: test accuracy, Keras",
+)
 
 # %% [markdown]
 # NumPy and Keras score exactly alike, as they must with coefficients 1e-6 apart, and on

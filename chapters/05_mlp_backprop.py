@@ -161,6 +161,12 @@ for activation in ["relu", "tanh", "gelu", "silu"]:
     )
 run.table(rows, floatfmt=".3g", title=f"NumPy backprop vs {run.backend} autodiff (float32)")
 run.record(max_grad_diff_vs_autodiff=max(r["max abs grad diff"] for r in rows))
+run.headline(
+    "grad_diff_vs_autodiff",
+    max(r["max abs grad diff"] for r in rows),
+    high=1e-5,
+    label="backprop vs autodiff: max |Δ grad|",
+)
 
 # %% [markdown]
 # Both checks pass: the NumPy gradients agree with finite differences to below $10^{-6}$
@@ -341,6 +347,9 @@ run.figure(fig, "xor")
 run.table(xor_rows, title="XOR, test split")
 assert xor_rows[1]["test accuracy"] > 0.9 > 0.75 > xor_rows[0]["test accuracy"]
 run.record(xor=xor_rows)
+run.headline(
+    "xor_mlp_accuracy", xor_rows[1]["test accuracy"], low=0.9, agree=0.1, label="XOR: MLP accuracy"
+)
 
 # %% [markdown]
 # ## Width and depth on moons, circles and spirals
@@ -534,6 +543,15 @@ for name in ["digits", "moons"]:
     )
 run.table(comparison, floatfmt=".3f", title="Test accuracy beside the chapter-2 baselines")
 run.record(comparison=comparison)
+run.headline(
+    "digits_keras_accuracy",
+    next(
+        r["test accuracy"] for r in comparison if r["dataset"] == "digits" and "Keras" in r["model"]
+    ),
+    low=0.93,
+    agree=0.03,
+    label="digits: Keras MLP accuracy",
+)
 
 # %% [markdown]
 # In full mode (150 epochs) the three MLPs land within a couple of points of each other

@@ -13,11 +13,21 @@ CSS per page); a cell that raises fails the build naming the chapter; output on 
 (backend log noise) is a warning, so ``--strict`` fails on it; and the execution cache is
 keyed by the backend, the package source and the versions, not only the notebook text.
 
+Parity: when the test suite (or ``make parity``) has recorded every chapter's quick run on
+each backend in ``.cache/parity/parity.json`` (see ``mlfoundations.book.parity``), each
+chapter page opens with an "On every backend" box (backend × status, seconds and headline
+values, with the committed full-run values beside them) and the home page ends with the
+matrix chapter × backend. A value outside its band, backends that disagree beyond the
+declared tolerance, or a failed run is a warning naming chapter, headline and backend, so
+``--strict`` fails on it. Rows from another commit are shown as stale and not checked.
+
 Environment:
     KERAS_BACKEND           backend for every chapter (default tensorflow)
     MLF_DOCS_CHAPTERS       glob of chapter stems to build (default ``*``)
     MLF_DOCS_CACHE          cache folder (default ``.cache/docs``); ``0`` disables the cache
     MLF_CHAPTERS_DIR        folder of chapter scripts (default ``chapters/``)
+    MLF_PARITY_DIR          folder of ``parity.json`` (default ``.cache/parity`` beside the
+                            chapters folder)
 """
 
 from __future__ import annotations
@@ -246,15 +256,63 @@ def on_config(config):
     return config
 
 
+# --------------------------------------------------------------------------- parity
+
+
+def _parity() -> tuple[dict, str | None]:
+    """The recorded quick rows of every chapter, and the commit this build is made from."""
+    from mlfoundations.book import parity
+
+    if "parity" not in _state:
+        try:
+            rows = parity.load()
+        except ValueError as exc:
+            raise PluginError(str(exc)) from None
+        _state["parity"] = (rows, parity.git_state(_chapters_dir()).get("commit"))
+    return _state["parity"]
+
+
+BANNER_START = '!!! info "Executed when this site was built"'
+
+
+def _with_parity_box(markdown: str, info) -> str:
+    """Put the "On every backend" box above the build banner; warn on every failing mark."""
+    from mlfoundations.book import parity
+
+    rows, commit = _parity()
+    full = parity.load_full(info.stem, _chapters_dir())
+    box, marks = parity.render_box(info.stem, rows.get(info.stem, {}), full, commit)
+    for mark in marks:
+        if mark.fails:
+            log.warning("parity: %s", mark.message)
+    if BANNER_START in markdown:
+        return markdown.replace(BANNER_START, box + "\n" + BANNER_START, 1)
+    return box + "\n" + markdown
+
+
+def _status_section() -> str:
+    from mlfoundations.book import parity
+
+    rows, commit = _parity()
+    titles = [(c.stem, f"{c.number}. {c.title.split('. ', 1)[-1]}") for c in _state["chapters"]]
+    return (
+        "\n\n## The book's status on every backend\n\n"
+        + parity.render_matrix(rows, titles, commit)
+        + "\n"
+    )
+
+
 def on_files(files, config):
     backend = _backend()
     _state["timings"] = []
+    _state.pop("parity", None)  # re-read on every build (mkdocs serve rebuilds)
     for info in _state["chapters"]:
         record = _build_chapter(info, backend)
         for text in record["stderr"]:
             log.warning("chapter %s wrote to stderr on %s:\n%s", info.stem, backend, text.strip())
         src = f"chapters/{info.stem}.md"
-        files.append(File.generated(config, src, content=record["markdown"]))
+        markdown = _with_parity_box(record["markdown"], info)
+        files.append(File.generated(config, src, content=markdown))
         for name, content in record["figures"].items():
             files.append(File.generated(config, f"chapters/{name}", content=content))
         _state["timings"].append((info.stem, record["seconds"], record["cached"]))
@@ -275,6 +333,7 @@ def on_page_markdown(markdown, page, config, files):
     """Links to chapters that are not in this build become plain text (the home page map)."""
     if page.file.src_uri != "index.md":
         return markdown
+    markdown += _status_section()
     present = {f"chapters/{c.stem}.md" for c in _state.get("chapters", [])}
 
     def keep_or_strip(match):

@@ -207,7 +207,7 @@ def _backward_signal_fall(activation: str, init) -> tuple[float, float]:
         draw = init if n_out == 64 else glorot_uniform
         weights += [draw(n_in, n_out, init_rng), np.zeros(n_out)]
     net = MLP.from_weights(weights, activation)
-    _, delta = softmax_cross_entropy(net.forward(X), y)
+    _, delta = softmax_cross_entropy_and_grad(y, net.forward(X))
     norms = []
     for layer in reversed(net.layers):
         if isinstance(layer, Dense):

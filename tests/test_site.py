@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from mlfoundations.book import parity
+
 pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,12 +109,20 @@ def test_every_chapter_is_a_page_that_names_its_backend(built_site):
         html = page.read_text(encoding="utf-8")
         assert "Executed when this site was built" in html
         assert f"<strong>{backend}</strong> backend" in html
+        # the parity box comes first; make test has recorded every backend before the build
+        assert html.index("On every backend") < html.index("Executed when this site was built")
         assert "Traceback" not in html, f"{info.stem} published a traceback"
         # a Markdown table that failed to parse shows up as a paragraph of pipes
         assert not re.search(r"<p>\s*\|[^<]*\|", html), f"{info.stem} has a broken table"
         leaked = leaked_tables(html)
         assert not leaked, f"{info.stem} shows a table (or its repr) as output: {leaked[:1]}"
         assert "PosixPath(" not in html, f"{info.stem} echoes a path's repr"
+
+
+def test_home_page_shows_the_matrix_of_chapters_and_backends(built_site):
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "status on every backend" in html
+    assert "<th>chapter</th>" in html
 
 
 def test_no_external_scripts_or_stylesheets(built_site):
@@ -165,7 +175,9 @@ def test_griffe_extension_rewrites_rst():
     assert to_markdown(".. math::  C = 1") == "$$\nC = 1\n$$\n"
 
 
-def _throwaway_build(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
+def _throwaway_build(
+    tmp_path: Path, body: str, parity_rows: list[dict] | None = None
+) -> subprocess.CompletedProcess:
     chapters = tmp_path / "chapters"
     chapters.mkdir()
     for src in (ROOT / "chapters").glob("*.py"):  # a temporary copy of the book's chapters
@@ -174,6 +186,8 @@ def _throwaway_build(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
         "# %% [markdown]\n# # 99. Throwaway\n#\n# A chapter that misbehaves.\n\n# %%\n" + body,
         encoding="utf-8",
     )
+    for row in parity_rows or []:  # beside the temporary chapters, as a test run leaves them
+        parity.record(row, tmp_path / ".cache" / "parity")
     return _mkdocs(
         tmp_path / "site",
         MLF_CHAPTERS_DIR=str(chapters),
@@ -211,6 +225,23 @@ def test_stderr_noise_fails_a_strict_build(tmp_path):
     result = _throwaway_build(tmp_path, "import sys\nprint('noise', file=sys.stderr)\n")
     assert result.returncode != 0
     assert "wrote to stderr" in result.stdout + result.stderr
+
+
+def test_a_backend_outside_its_band_fails_a_strict_build(tmp_path):
+    def row(backend, value):
+        results = {
+            "backend": backend,
+            "headlines": {"val_loss": {"label": "validation loss", "value": value,
+                                       "low": 0.1, "high": 0.3, "agree": 0.01, "ok": True}},
+        }  # fmt: skip
+        git = parity.git_state(tmp_path)  # no repository here: commit None, like the build's
+        return parity.make_row("99_throwaway", backend, "ok", 1.0, results, git)
+
+    rows = [row("tensorflow", 0.2), row("jax", 0.2), row("torch", 0.9)]
+    result = _throwaway_build(tmp_path, "x = 1\n", rows)
+    assert result.returncode != 0
+    log = result.stdout + result.stderr
+    assert "99_throwaway: headline 'val_loss' on torch (quick) is 0.9, outside its band" in log
 
 
 # --------------------------------------------------------------------------- browser

@@ -11,6 +11,8 @@ and is also executed, cell by cell, to make its page of the book. Its first code
 chapter's own flags) from the command line when run as a script, and from environment
 variables when executed as a notebook (the docs build sets them); the table of options is
 in :mod:`mlfoundations.book.options`, which parses them for every chapter and for ``mlf``.
+``--record-full`` (``MLF_RECORD_FULL=1``, full mode only) also writes the headlines to the
+committed ``chapters/results/<stem>_full.json``, shown in the book beside the quick runs.
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ class ChapterRun:
     quick: bool
     seed: int
     out: Path
+    record_full: bool = False
     results: dict = field(default_factory=dict)
     headlines: dict = field(default_factory=dict)
     flags: argparse.Namespace = field(default_factory=argparse.Namespace)
@@ -181,8 +184,9 @@ class ChapterRun:
             Whether ``value`` is inside its band.
         """
         import math
+        import numbers
 
-        if not name.isidentifier():
+        if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"name must be a Python identifier, got {name!r}")
         if low is None and high is None:
             raise ValueError(f"headline {name!r} needs a band: give low, high or both")
@@ -190,7 +194,22 @@ class ChapterRun:
             raise ValueError(f"headline {name!r}: low {low} is above high {high}")
         if agree is not None and not agree >= 0:
             raise ValueError(f"headline {name!r}: agree must be >= 0, got {agree}")
-        value = float(value)
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"headline {name!r}: label must be a str, got {type(label).__name__}")
+        for bound, given in (("low", low), ("high", high), ("agree", agree)):
+            if given is not None and (
+                isinstance(given, bool) or not isinstance(given, numbers.Real)
+            ):
+                raise TypeError(f"headline {name!r}: {bound} must be a number, got {given!r}")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"headline {name!r}: value must be a real scalar, got {type(value).__name__}"
+            ) from None
+        low = None if low is None else float(low)
+        high = None if high is None else float(high)
+        agree = None if agree is None else float(agree)
         ok = (
             math.isfinite(value)
             and (low is None or value >= low)
@@ -247,6 +266,9 @@ class ChapterRun:
         Returns the path of ``results.json``; on a page (in a notebook) it returns ``None``,
         because the call ends the last cell and a returned path would be echoed there as a
         ``PosixPath(...)`` repr. The path is printed either way.
+
+        With ``--record-full`` (full mode), also merge this backend's headlines into the
+        committed ``chapters/results/<stem>_full.json``, with the commit and the date.
         """
         seconds = time.perf_counter() - self.started
         payload = {
@@ -256,6 +278,7 @@ class ChapterRun:
             "seed": self.seed,
             "seconds": round(seconds, 2),
             "versions": versions(),
+            "device": device(),
             "headlines": self.headlines,
             "results": self.results,
         }
@@ -265,8 +288,28 @@ class ChapterRun:
             json.dump(payload, fh, indent=2, sort_keys=False)
             fh.write("\n")
         os.replace(tmp, path)
+        if self.record_full:
+            from . import parity
+
+            row = parity.make_row(self.stem, self.backend, "ok", seconds, payload)
+            where = parity.record_full(row)
+            print(f"Full-mode headlines recorded in {where}")
         print(f"Finished in {seconds:.1f} s; figures and results.json are in {self.out}")
         return None if _in_notebook() else path
+
+
+def device() -> str:
+    """``"CPU"``, or ``"GPU: <name>"`` when the active backend computes on a GPU.
+
+    Asks the backend only when Keras is already imported (a chapter run has imported it).
+    """
+    if "keras" not in sys.modules:
+        return "CPU"
+    try:
+        gpus = [d for d in _backend.list_devices() if d["kind"] == "GPU"]
+    except Exception:  # a backend that cannot list its devices computes on the CPU here
+        return "CPU"
+    return f"GPU: {gpus[0]['name']}" if gpus else "CPU"
 
 
 def versions() -> dict[str, str | None]:
@@ -325,13 +368,21 @@ def setup(stem: str, argv: list[str] | None = None, *, extra: Iterable[Flag] = (
         check_seed(args.seed, "--seed")
     except (TypeError, ValueError) as exc:
         parser.exit(2, f"error: {exc}\n")
+    if args.record_full and args.quick:
+        parser.exit(2, "error: --record-full records full-mode results; drop --quick\n")
     out = args.out or Path("runs") / name / stem
     try:
         out = check_writable(out)
     except ValueError as exc:
         parser.exit(2, f"error: {exc}\n")
     run = ChapterRun(
-        stem=stem, backend=name, quick=args.quick, seed=args.seed, out=out, flags=flags
+        stem=stem,
+        backend=name,
+        quick=args.quick,
+        seed=args.seed,
+        out=out,
+        flags=flags,
+        record_full=args.record_full,
     )
     from .plotting import apply_style
 

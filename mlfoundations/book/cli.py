@@ -7,16 +7,23 @@
     mlf run 1 --backend jax        run chapter 1 on JAX (full mode)
     mlf run all --quick            every chapter, quick mode, default backend
     mlf run 8 --resume             flags mlf does not know go to the chapter
+    mlf run all --quick --backend all
+                                   every chapter on every backend, then the parity check
     mlf bench --backend all        every benchmark in benchmarks/ on each backend
 
 ``mlf run`` starts each chapter in its own process (the backend is fixed when Keras is
 imported), streams its output, keeps a copy in ``<out>/<backend>/<chapter>/output.txt``
-and ends with a table: chapter, backend, status, seconds.
+and ends with a table: chapter, backend, status, seconds and each headline result with its
+band. A quick run also records its row in the parity JSON (``.cache/parity/parity.json``,
+see :mod:`mlfoundations.book.parity`); after a run on several backends the cross-backend
+check runs too, and any value outside its band or backends that disagree make the exit
+status 1, with a line naming the chapter, the headline and the backend.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -136,6 +143,8 @@ def chapter_command(info: _chapter.ChapterInfo, args, out: Path) -> list[str]:
     cmd = [sys.executable, "-u", str(info.path), "--out", str(out), "--seed", str(args.seed)]
     if args.quick:
         cmd.append("--quick")
+    if args.record_full:
+        cmd.append("--record-full")
     return cmd + list(args.chapter_args)  # the chapter's own flags
 
 
@@ -161,39 +170,77 @@ def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[st
     return ("ok" if code == 0 else f"failed ({code})"), seconds
 
 
+def _read_results(out: Path) -> dict | None:
+    try:
+        return json.loads((out / "results.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
 def _cmd_run(args) -> int:
-    name = _check_backend(args.backend or _backend.active_backend())
+    if args.backend == "all":
+        names = [_check_backend(name) for name in _backend.BACKENDS]
+    else:
+        names = [_check_backend(args.backend or _backend.active_backend())]
     chapters = _resolve_chapters(args.chapter)
     try:
         check_seed(args.seed, "--seed")
     except (TypeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
+    if args.record_full and args.quick:
+        raise UsageError("--record-full records full-mode results; drop --quick")
     root = Path(args.out or "runs")
     outs = {}
-    for info in chapters:
-        try:
-            outs[info.stem] = _chapter.check_writable(root / name / info.stem)
-        except ValueError as exc:
-            raise UsageError(
-                str(exc).replace(f"--out {root / name / info.stem}", f"--out {root}")
-            ) from None
+    for name in names:
+        for info in chapters:
+            try:
+                outs[name, info.stem] = _chapter.check_writable(root / name / info.stem)
+            except ValueError as exc:
+                raise UsageError(
+                    str(exc).replace(f"--out {root / name / info.stem}", f"--out {root}")
+                ) from None
+    from . import parity
+
+    git = parity.git_state()
     rows = []
     for info in chapters:
-        status, seconds = _run_one(info, name, args, outs[info.stem])
-        rows.append(
-            {
-                "chapter": f"{info.number:02d} {info.title}",
-                "backend": name,
-                "status": status,
-                "seconds": round(seconds, 1),
-            }
-        )
+        for name in names:
+            out = outs[name, info.stem]
+            (out / "results.json").unlink(missing_ok=True)  # never report a previous run
+            status, seconds = _run_one(info, name, args, out)
+            results = _read_results(out) if status == "ok" else None
+            row = parity.make_row(info.stem, name, status, seconds, results, git)
+            if args.quick:
+                parity.record(row)
+            headlines = row["headlines"]
+            ok = row["status"] == "ok" and all(parity.in_band(h) for h in headlines.values())
+            rows.append(
+                {
+                    "chapter": f"{info.number:02d} {info.title}",
+                    "backend": row["column"],
+                    "status": "ok" if ok else row["status"] if row["status"] != "ok" else "band",
+                    "seconds": round(seconds, 1),
+                    "headlines": parity.headline_summary(headlines) or "—",
+                }
+            )
     from .report import format_table
 
     print()
     print(format_table(rows, floatfmt=".1f"))
-    print(f"\nOutputs (figures, results.json, output.txt) are under {root / name}/")
-    return 0 if all(r["status"] == "ok" for r in rows) else 1
+    where = root / names[0] if len(names) == 1 else root
+    print(f"\nOutputs (figures, results.json, output.txt) are under {where}/")
+    failing = []
+    if len(names) > 1 and args.quick:
+        stems = [info.stem for info in chapters]
+        marks = parity.check(parity.load(), stems, git["commit"], tuple(names))
+        failing = [m for m in marks if m.fails]
+        for mark in failing:
+            print(f"PARITY FAIL: {mark.message}")
+        if not failing:
+            print(f"Parity: every headline in its band and agreeing on {', '.join(names)}")
+    if args.quick:
+        print(f"Parity rows recorded in {parity.parity_dir() / parity.PARITY_FILE}")
+    return 0 if all(r["status"] == "ok" for r in rows) and not failing else 1
 
 
 def _benchmarks_dir() -> Path:

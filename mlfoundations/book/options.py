@@ -38,6 +38,7 @@ from ..backend import QUIET_ENV
 from ..checks import check_seed
 
 ENV_QUICK, ENV_SEED, ENV_OUT, ENV_BACKEND = "MLF_QUICK", "MLF_SEED", "MLF_OUT", "KERAS_BACKEND"
+ENV_RECORD_FULL = "MLF_RECORD_FULL"
 
 
 def env_flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
@@ -123,6 +124,13 @@ def add_run_options(
         "--backend",
         default=None,
         help="Keras backend: tensorflow, jax or torch (env KERAS_BACKEND)",
+    )
+    parser.add_argument(
+        "--record-full",
+        action="store_true",
+        default=env_flag(ENV_RECORD_FULL, environ),
+        help="full mode only: write the headlines to chapters/results/<stem>_full.json "
+        "(env MLF_RECORD_FULL=1)",
     )
     return parser
 
