@@ -29,7 +29,9 @@ _register = keras.saving.register_keras_serializable(package="mlfoundations")
 def relu(x):
     """``relu(x) = max(0, x)``. Shape: any; returns the same shape."""
     x = ops.convert_to_tensor(x)
-    return ops.where(x > 0, x, ops.zeros_like(x))
+    # `x < 0`, not `x > 0`: NaN compares False either way, so this keeps NaN as NaN (as
+    # the reference and torch.relu do) instead of silently turning it into 0.
+    return ops.where(x < 0, ops.zeros_like(x), x)
 
 
 @_register

@@ -240,6 +240,97 @@ def list_devices() -> list[dict[str, str]]:
     return devices
 
 
+def nvidia_gpus() -> list[dict[str, str]]:
+    """The NVIDIA GPUs this machine has, as ``nvidia-smi`` reports them (no backend imported).
+
+    Returns
+    -------
+    list of dict
+        One dict per GPU with keys ``"name"`` and ``"memory"`` (e.g. ``"141.0 GiB"``, or
+        ``""`` when ``nvidia-smi`` does not say). Empty when ``nvidia-smi`` is missing, fails,
+        or lists no GPU.
+    """
+    import shutil
+    import subprocess
+
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return []
+
+    def query(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(
+                [exe, *args], capture_output=True, text=True, timeout=20, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return []
+        return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+
+    gpus = []
+    for line in query("--query-gpu=name,memory.total", "--format=csv,noheader,nounits"):
+        name, _, mib = line.rpartition(",")
+        try:
+            gpus.append({"name": name.strip(), "memory": f"{float(mib) / 1024:.1f} GiB"})
+        except ValueError:
+            gpus = []
+            break
+    if not gpus:  # an older or unusual nvidia-smi: fall back to the plain listing
+        for line in query("-L"):
+            if line.startswith("GPU "):
+                name = line.split(":", 1)[1].split("(UUID", 1)[0].strip()
+                gpus.append({"name": name, "memory": ""})
+    return gpus
+
+
+# One line of Python per backend that prints how many GPUs it can compute on.
+_GPU_PROBES = {
+    "tensorflow": "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))",
+    "jax": "import jax; print(sum(d.platform in ('gpu', 'cuda') for d in jax.devices()))",
+    "torch": "import torch; print(torch.cuda.device_count() if torch.cuda.is_available() else 0)",
+}
+
+GPU_FIX = {
+    "tensorflow": "pip install 'mlfoundations[tensorflow-gpu]' -c constraints-gpu.txt",
+    "jax": "pip install 'mlfoundations[jax-gpu]' -c constraints-gpu.txt",
+    "torch": "pip install 'mlfoundations[torch-gpu]' -c constraints-gpu.txt",
+}
+"""How to get each backend's GPU build (``make venv DEVICE=gpu`` does all three)."""
+
+
+def gpus_visible(name: str, *, timeout: float = 120.0) -> int | None:
+    """How many GPUs backend ``name`` can compute on, asked in a fresh process.
+
+    A fresh process because a backend, once imported, cannot be unloaded, and importing
+    three of them into one process on a GPU lets JAX preallocate most of its memory.
+
+    Returns
+    -------
+    int or None
+        The count, or ``None`` when the backend is not installed or the probe failed.
+    """
+    import subprocess
+
+    check_backend_name(name)
+    if not is_installed(name):
+        return None
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _GPU_PROBES[name]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].isdigit():
+        return None
+    return int(lines[-1])
+
+
 def _to_numpy(value) -> np.ndarray:
     from keras import ops
 

@@ -44,6 +44,9 @@ def as_float_array(
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        # Casting would drop the imaginary part with only a ComplexWarning: a silent wrong answer.
+        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
     if dtype is None:
         dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64
     arr = arr.astype(dtype, copy=False)

@@ -16,7 +16,9 @@ Nothing here downloads unless :func:`tiny_shakespeare` is asked to.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
+import re
 import tempfile
 import time
 import urllib.error
@@ -321,6 +323,13 @@ def split(
     if task is None:
         task = "classification" if np.issubdtype(y_arr.dtype, np.integer) else "regression"
     check_choice(task, "task", ("classification", "regression"))
+    if task == "classification":
+        fractional = y_arr[np.asarray(y_arr, dtype=np.float64) % 1 != 0]
+        if fractional.size:  # casting would truncate 0.5 / 1.5 to 0 / 1 without a word
+            raise ValueError(
+                "y must hold whole-number class labels for task='classification', "
+                f"got {fractional[0]!r}"
+            )
     y_arr = y_arr.astype(np.int64 if task == "classification" else np.float64)
     rng = _rng(seed)
 
@@ -399,6 +408,15 @@ class ChecksumError(OSError):
     """A downloaded file's SHA-256 did not match the expected value."""
 
 
+class IncompleteDownloadError(OSError):
+    """The connection closed before the whole file arrived (retried, unlike a bad checksum)."""
+
+
+DOWNLOAD_LIMIT = 256 * 2**20
+"""Largest download :func:`download` accepts by default (256 MiB): a wrong URL that serves
+an endless or huge body is stopped instead of filling the disk."""
+
+
 class OfflineFallbackWarning(UserWarning):
     """A download failed and an offline corpus that ships with a dependency was used instead."""
 
@@ -425,13 +443,16 @@ def download(
     retries: int = 3,
     timeout: float = 30.0,
     backoff: float = 1.0,
+    max_bytes: int = DOWNLOAD_LIMIT,
 ) -> Path:
     """Download ``url`` to ``path`` unless a file with the right checksum is already there.
 
     The bytes go to a temporary file in the destination folder, are checked against
     ``sha256``, and only then renamed into place: an interrupted or corrupted download
-    never leaves a file that looks complete. Network errors are retried ``retries`` times
-    with exponential back-off; a checksum mismatch is not retried (the source is wrong).
+    never leaves a file that looks complete, and never a ``.part`` file. Network errors and
+    transfers cut short (fewer bytes than the server announced, or a chunked transfer that
+    stops) are retried ``retries`` times with exponential back-off; a checksum mismatch of a
+    complete transfer is not retried (the source is wrong).
 
     Parameters
     ----------
@@ -440,19 +461,32 @@ def download(
     path : path-like
         Destination file.
     sha256 : str
-        Expected hex digest (64 characters).
+        Expected hex digest (64 hexadecimal characters, either case).
+    retries : int, default 3
+        Attempts in all (at least 1).
+    timeout : float, default 30
+        Seconds to wait for the server on each attempt.
+    backoff : float, default 1
+        Seconds before the second attempt; doubled for each further one.
+    max_bytes : int, default 256 MiB
+        Refuse a file larger than this.
 
     Raises
     ------
     ChecksumError
         The downloaded bytes do not match ``sha256``.
     OSError
-        The download failed after all retries (``urllib.error.URLError`` is an ``OSError``).
+        The download failed after all retries (``urllib.error.URLError`` and
+        :class:`IncompleteDownloadError` are ``OSError``), or the file exceeds ``max_bytes``.
     """
     path = Path(path)
-    if not (isinstance(sha256, str) and len(sha256) == 64):
+    if not (isinstance(sha256, str) and re.fullmatch(r"[0-9a-fA-F]{64}", sha256)):
         raise ValueError(f"sha256 must be a 64-character hex digest, got {sha256!r}")
+    sha256 = sha256.lower()
     retries = check_positive_int(retries, "retries", minimum=1)
+    max_bytes = check_positive_int(max_bytes, "max_bytes", minimum=1)
+    check_positive(timeout, "timeout")
+    check_positive(backoff, "backoff", allow_zero=True)
     if path.exists():
         if sha256_file(path) == sha256:
             return path
@@ -464,27 +498,56 @@ def download(
     for attempt in range(retries):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
         try:
-            digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as src:
-                for chunk in iter(lambda: src.read(1 << 16), b""):
-                    digest.update(chunk)
-                    out.write(chunk)
-            if digest.hexdigest() != sha256:
+            with os.fdopen(fd, "wb") as out:
+                digest = _fetch(url, out, timeout=timeout, max_bytes=max_bytes)
+            if digest != sha256:
                 raise ChecksumError(
-                    f"checksum mismatch for {url}: expected sha256 {sha256}, "
-                    f"got {digest.hexdigest()}"
+                    f"checksum mismatch for {url}: expected sha256 {sha256}, got {digest}"
                 )
             os.replace(tmp, path)
             return path
+        except _TooLarge as exc:
+            raise OSError(str(exc)) from None
         except ChecksumError:
-            Path(tmp).unlink(missing_ok=True)
             raise
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            Path(tmp).unlink(missing_ok=True)
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
             last_error = exc
             if attempt + 1 < retries:
                 time.sleep(backoff * 2**attempt)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     raise OSError(f"could not download {url} after {retries} attempts: {last_error}")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _fetch(url: str, out, *, timeout: float, max_bytes: int) -> str:
+    """Copy ``url`` into the open file ``out``; return the hex SHA-256 of what arrived."""
+    digest = hashlib.sha256()
+    received = 0
+    with urllib.request.urlopen(url, timeout=timeout) as src:
+        announced = src.headers.get("Content-Length") if hasattr(src, "headers") else None
+        expected = int(announced) if announced and announced.isdigit() else None
+        if expected is not None and expected > max_bytes:
+            raise _TooLarge(f"{url} is {expected:,} bytes, over max_bytes={max_bytes:,}")
+        try:
+            for chunk in iter(lambda: src.read(1 << 16), b""):
+                received += len(chunk)
+                if received > max_bytes:
+                    raise _TooLarge(f"{url} sent more than max_bytes={max_bytes:,} bytes")
+                digest.update(chunk)
+                out.write(chunk)
+        except http.client.IncompleteRead as exc:  # a chunked transfer cut short
+            raise IncompleteDownloadError(
+                f"transfer of {url} stopped after {received + len(exc.partial):,} bytes"
+            ) from None
+    if expected is not None and received != expected:
+        raise IncompleteDownloadError(
+            f"transfer of {url} stopped after {received:,} of {expected:,} bytes"
+        )
+    return digest.hexdigest()
 
 
 def tiny_shakespeare(

@@ -109,3 +109,9 @@ def test_get_errors():
         K.get("swish")
     with pytest.raises(TypeError, match="activation must be a name"):
         K.get(None)
+
+
+def test_relu_keeps_nan_as_nan():
+    x = np.array([np.nan, -np.inf, -1.0, 0.0, 2.0, np.inf], dtype=np.float32)
+    out = ops.convert_to_numpy(K.relu(x))
+    np.testing.assert_array_equal(out, [np.nan, 0.0, 0.0, 0.0, 2.0, np.inf])

@@ -66,6 +66,10 @@ def test_generators_have_known_answers():
         (lambda: data.split(np.ones(5), np.ones(5)), "2-dimensional"),
         (lambda: data.split(np.ones((10, 2)), np.ones(10), test_size=1.5), "test_size"),
         (
+            lambda: data.split(np.ones((4, 1)), [0.5, 1.5, 0.5, 1.5], task="classification"),
+            "whole-number class labels.*0.5",
+        ),
+        (
             lambda: data.split(np.ones((10, 2)), np.ones(10), val_size=0.5, test_size=0.5),
             "must be < 1",
         ),
@@ -95,16 +99,28 @@ SHA = hashlib.sha256(BODY).hexdigest()
 class _Handler(http.server.BaseHTTPRequestHandler):
     hits = 0
     body = BODY
+    cut_first = 0  # how many requests are cut off half-way before one goes through
+    chunked = False
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         type(self).hits += 1
         if self.path == "/missing":
             self.send_error(404)
             return
+        cut = type(self).hits <= self.cut_first
+        body = self.body[: len(self.body) // 2] if cut else self.body
         self.send_response(200)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
+        if self.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(body), body))
+            if not cut:
+                self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.send_header("Content-Length", str(len(self.body)))
+            self.end_headers()
+            self.wfile.write(body)
+        self.close_connection = True
 
     def log_message(self, *args):
         pass
@@ -112,7 +128,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    handler = type("Handler", (_Handler,), {"hits": 0, "body": BODY})
+    handler = type("Handler", (_Handler,), {"hits": 0, "body": BODY, "cut_first": 0})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
@@ -137,6 +153,41 @@ def test_corrupted_download_is_rejected(server, tmp_path):
     assert not target.exists()
     assert handler.hits == 1  # a wrong checksum is not retried
     assert not list(tmp_path.iterdir())  # no partial file left behind
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_transfer_cut_short_is_retried_and_leaves_no_part_file(server, tmp_path, chunked):
+    url, handler = server
+    handler.cut_first, handler.chunked = 1, chunked
+    path = data.download(url + "/input.txt", tmp_path / "input.txt", sha256=SHA, backoff=0)
+    assert path.read_bytes() == BODY
+    assert handler.hits == 2  # the cut transfer was retried, not called a checksum error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_transfer_cut_every_time_is_an_oserror_and_falls_back(server, tmp_path, chunked):
+    url, handler = server
+    handler.cut_first, handler.chunked = 99, chunked
+    with pytest.raises(OSError, match="after 2 attempts.*stopped after"):
+        data.download(url + "/input.txt", tmp_path / "x.txt", sha256=SHA, retries=2, backoff=0)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.warns(data.OfflineFallbackWarning):
+        text = data.tiny_shakespeare(
+            url=url + "/input.txt", sha256=SHA, cache=tmp_path / "ts.txt", retries=1
+        )
+    assert text == data.pydoc_topics()
+
+
+def test_digest_case_does_not_matter_and_size_is_capped(server, tmp_path):
+    url, handler = server
+    path = data.download(url + "/input.txt", tmp_path / "a.txt", sha256=SHA.upper())
+    assert path.read_bytes() == BODY
+    with pytest.raises(OSError, match="over max_bytes=100"):
+        data.download(url + "/input.txt", tmp_path / "b.txt", sha256=SHA, max_bytes=100)
+    assert not (tmp_path / "b.txt").exists()
+    with pytest.raises(ValueError, match="sha256 must be a 64-character hex digest"):
+        data.download(url + "/input.txt", tmp_path / "c.txt", sha256="g" * 64)
 
 
 def test_network_errors_are_retried_then_reported(server, tmp_path):

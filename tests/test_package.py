@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("keras", "tensorflow", "jax", "torch", "matplotlib", "sklearn", "scipy", "gensim")
 
 
@@ -43,3 +45,12 @@ def test_console_script_is_installed():
     )
     assert result.returncode == 0
     assert "info" in result.stdout and "run" in result.stdout and "list" in result.stdout
+
+
+def test_complex_input_is_rejected_not_truncated():
+    import numpy as np
+
+    from mlfoundations.checks import as_float_array
+
+    with pytest.raises(TypeError, match="X must hold real numbers, got complex"):
+        as_float_array(np.array([1 + 2j, 3.0]), "X")

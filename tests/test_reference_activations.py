@@ -157,3 +157,19 @@ def test_bad_inputs():
         A.sigmoid(["a"])
     with pytest.raises(ValueError, match="temperature"):
         A.softmax([1.0, 2.0], temperature=0.0)
+
+
+def test_float16_inputs_do_not_overflow_inside():
+    """Finite float16 inputs give finite float16 answers: intermediates run in float32."""
+    x = np.array([-60.0, -41.0, 0.5, 41.0, 60.0], dtype=np.float16)  # 41³ > float16 max
+    for f in (A.gelu_tanh, A.gelu_tanh_grad):
+        out = f(x)
+        assert out.dtype == np.float16 and np.all(np.isfinite(out))
+        np.testing.assert_allclose(out, f(x.astype(np.float64)), rtol=1e-3, atol=1e-3)
+    logits = np.array([7000.0, 6990.0, -3.0], dtype=np.float16)
+    for T in (1.0, 0.1, 0.01):
+        p = A.softmax(logits, temperature=T)
+        assert p.dtype == np.float16 and np.all(np.isfinite(p))
+        np.testing.assert_allclose(
+            p, A.softmax(logits.astype(np.float64), temperature=T), atol=1e-3
+        )

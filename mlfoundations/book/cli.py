@@ -53,6 +53,7 @@ def _cmd_info(args) -> int:
     print(f"NumPy         {versions['numpy']}")
     for name in _backend.BACKENDS:
         print(f"{name:<13} {versions.get(name) or 'not installed'}")
+    _print_gpus()
     name = _backend.active_backend()
     source = "KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else "default"
     print(f"backend       {name} ({source})")
@@ -72,6 +73,31 @@ def _cmd_info(args) -> int:
         print(f"device        {dev['kind']}: {dev['name']}{extra}")
     print(f"floatx        {keras.config.floatx()} (epsilon {keras.config.epsilon():g})")
     return 0
+
+
+def _print_gpus() -> None:
+    """Name each NVIDIA GPU and say which installed backends can compute on it."""
+    gpus = _backend.nvidia_gpus()
+    if not gpus:
+        print("GPU           none (nvidia-smi lists no GPU): every backend runs on the CPU")
+        return
+    for i, gpu in enumerate(gpus):
+        memory = f", {gpu['memory']}" if gpu["memory"] else ""
+        print(f"GPU {i:<9} {gpu['name']}{memory}")
+    for name in _backend.BACKENDS:
+        seen = _backend.gpus_visible(name)
+        if seen is None:
+            state = "not installed" if not _backend.is_installed(name) else "probe failed"
+            print(f"  {name:<11} {state}")
+        elif seen:
+            print(f"  {name:<11} sees {seen} GPU(s)")
+        else:
+            print(f"  {name:<11} sees no GPU")
+            print(
+                f"warning: a GPU is present but {name} cannot see it (a CPU build?). "
+                f"Fix: make venv DEVICE=gpu, or {_backend.GPU_FIX[name]}",
+                file=sys.stderr,
+            )
 
 
 def _resolve_chapters(spec: str) -> list[_chapter.ChapterInfo]:

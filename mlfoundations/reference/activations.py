@@ -34,6 +34,12 @@ def _as_x(x, name: str = "x") -> np.ndarray:
     return as_float_array(x, name, dtype=None)
 
 
+def _widened(x: np.ndarray) -> np.ndarray:
+    """``x`` in float32 or wider: float16 intermediates (x³, z / T) overflow for finite
+    inputs, so compute in float32 and cast the result back to ``x.dtype``."""
+    return x.astype(np.promote_types(x.dtype, np.float32), copy=False)
+
+
 # --- elementwise functions -------------------------------------------------------------
 
 
@@ -181,17 +187,19 @@ def gelu_tanh(x) -> np.ndarray:
     ndarray of the same shape.
     """
     x = _as_x(x)
-    return x * sigmoid(2 * _gelu_tanh_u(x))
+    w = _widened(x)
+    return (w * sigmoid(2 * _gelu_tanh_u(w))).astype(x.dtype, copy=False)
 
 
 def gelu_tanh_grad(x) -> np.ndarray:
     """Derivative of :func:`gelu_tanh`: ``σ(2u) + 2x σ(2u) σ(-2u) u'(x)``,
     ``u'(x) = √(2/π)(1 + 3 · 0.044715 x²)``."""
     x = _as_x(x)
-    two_u = 2 * _gelu_tanh_u(x)
+    w = _widened(x)
+    two_u = 2 * _gelu_tanh_u(w)
     s = sigmoid(two_u)
-    du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEF * x * x)
-    return s + 2 * x * s * sigmoid(-two_u) * du
+    du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEF * w * w)
+    return (s + 2 * w * s * sigmoid(-two_u) * du).astype(x.dtype, copy=False)
 
 
 def identity(x) -> np.ndarray:
@@ -225,10 +233,11 @@ def softmax(x, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     -------
     ndarray of the same shape: probabilities that sum to 1 along ``axis``.
     """
-    z = _as_x(x) / check_positive(temperature, "temperature")
+    x = _as_x(x)
+    z = _widened(x) / check_positive(temperature, "temperature")
     z = z - np.max(z, axis=axis, keepdims=True)
     e = np.exp(z)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return (e / np.sum(e, axis=axis, keepdims=True)).astype(x.dtype, copy=False)
 
 
 def log_softmax(x, axis: int = -1) -> np.ndarray:
@@ -243,9 +252,10 @@ def log_softmax(x, axis: int = -1) -> np.ndarray:
     -------
     ndarray of the same shape (all values <= 0).
     """
-    z = _as_x(x)
+    x = _as_x(x)
+    z = _widened(x)
     z = z - np.max(z, axis=axis, keepdims=True)
-    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    return (z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))).astype(x.dtype, copy=False)
 
 
 def _same_shape_v(x: np.ndarray, v) -> np.ndarray:
