@@ -124,4 +124,4 @@ def get(name: str) -> Callable:
     """
     if not isinstance(name, str):
         raise TypeError(f"activation must be a name (str), got {type(name).__name__}")
-    return ACTIVATIONS[check_choice(name, "activation", tuple(ACTIVATIONS))]
+    return ACTIVATIONS[check_choice(name, "activation name", tuple(ACTIVATIONS))]
