@@ -171,3 +171,54 @@ def check_train_and_query(X_train, y_train, X) -> tuple[np.ndarray, np.ndarray, 
             f"X must have {X_train.shape[1]} features like X_train, got shape {X.shape}"
         )
     return X_train, y_train, X
+
+
+def keras_input(value, name: str = "x", *, ndim: int | tuple[int, ...] | None = None):
+    """Check an array argument of a Keras-side function at its public boundary.
+
+    The Keras twin of :func:`as_float_array`, with the same messages on every backend:
+    ``None``, strings, object and complex values are a ``TypeError``; an empty array or a
+    wrong rank a ``ValueError``. Integer and boolean input becomes ``keras.config.floatx()``
+    (so ``sigmoid([1, 2])`` works on every backend, as in NumPy); floating input keeps its
+    dtype. NaN and inf pass: Keras functions are defined on them (``relu(NaN)`` is NaN).
+
+    Only static properties are read (dtype, rank, known dimensions), so the check costs no
+    host synchronisation and also works on the symbolic tensors of a traced or compiled
+    step, where nothing may be raised mid-computation.
+
+    Returns
+    -------
+    tensor
+        ``value`` as a backend tensor.
+    """
+    from keras import backend, ops
+
+    if not (ops.is_tensor(value) or backend.is_keras_tensor(value)):
+        arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+        if (
+            arr is None
+            or arr.dtype == object
+            or not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_))
+        ):
+            got = type(value).__name__ if arr is None else f"dtype {arr.dtype}"
+            raise TypeError(f"{name} must hold numbers, got {got}")
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+        if not np.issubdtype(arr.dtype, np.floating):
+            arr = arr.astype(backend.floatx())
+        value = arr
+    dtype = backend.standardize_dtype(value.dtype)
+    if dtype.startswith("complex") or dtype == "string":
+        raise TypeError(f"{name} must hold real numbers, got a {dtype} tensor")
+    shape = tuple(value.shape)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if len(shape) not in allowed:
+            want = " or ".join(str(n) for n in allowed)
+            raise ValueError(f"{name} must be {want}-dimensional, got shape {shape}")
+    if any(d == 0 for d in shape):
+        raise ValueError(f"{name} must not be empty, got shape {shape}")
+    value = ops.convert_to_tensor(value)
+    if not dtype.startswith(("float", "bfloat")):
+        value = ops.cast(value, backend.floatx())
+    return value
