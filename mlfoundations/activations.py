@@ -23,7 +23,7 @@ from collections.abc import Callable
 import keras
 from keras import ops
 
-from .checks import check_choice, check_positive
+from .checks import check_choice, check_positive, keras_input
 
 _register = keras.saving.register_keras_serializable(package="mlfoundations")
 
@@ -31,10 +31,12 @@ _register = keras.saving.register_keras_serializable(package="mlfoundations")
 @_register
 def relu(x):
     """``relu(x) = max(0, x)``. Shape: any; returns the same shape."""
-    x = ops.convert_to_tensor(x)
-    # `x < 0`, not `x > 0`: NaN compares False either way, so this keeps NaN as NaN (as
-    # the reference and torch.relu do) instead of silently turning it into 0.
-    return ops.where(x < 0, ops.zeros_like(x), x)
+    x = keras_input(x)
+    # NaN compares False with everything, so `where(x > 0, x, 0)` alone would silently turn
+    # NaN into 0; keep it NaN (as the reference and torch.relu do). The gradient at 0 stays
+    # 0, as in the reference's relu_grad.
+    zero = ops.zeros_like(x)
+    return ops.where(x > 0, x, ops.where(ops.isnan(x), x, zero))
 
 
 LEAKY_SLOPE = 0.01
@@ -62,19 +64,19 @@ def elu(x):
 @_register
 def sigmoid(x):
     """``σ(x) = 1 / (1 + e^{-x})`` (each backend's stable kernel). Shape: any."""
-    return ops.sigmoid(x)
+    return ops.sigmoid(keras_input(x))
 
 
 @_register
 def tanh(x):
     """``tanh(x) = 2σ(2x) - 1``. Shape: any."""
-    return ops.tanh(x)
+    return ops.tanh(keras_input(x))
 
 
 @_register
 def silu(x):
     """``silu(x) = x σ(x)`` (swish). Shape: any."""
-    x = ops.convert_to_tensor(x)
+    x = keras_input(x)
     return x * ops.sigmoid(x)
 
 
@@ -84,7 +86,7 @@ def gelu(x):
 
     Same as ``keras.activations.gelu(x)`` and ``keras.ops.gelu(x, approximate=False)``.
     """
-    x = ops.convert_to_tensor(x)
+    x = keras_input(x)
     return 0.5 * x * (1.0 + ops.erf(x / math.sqrt(2.0)))
 
 
@@ -94,7 +96,7 @@ def gelu_tanh(x):
 
     Same as ``keras.ops.gelu(x)`` (whose default is ``approximate=True``).
     """
-    x = ops.convert_to_tensor(x)
+    x = keras_input(x)
     u = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
     return 0.5 * x * (1.0 + ops.tanh(u))
 
@@ -107,7 +109,7 @@ def softmax(x, axis: int = -1, temperature: float = 1.0):
     sharpens (T < 1) or flattens (T > 1) the distribution, as in the reference.
     """
     temperature = check_positive(temperature, "temperature")
-    z = ops.convert_to_tensor(x)
+    z = keras_input(x)
     if temperature != 1.0:
         z = z / temperature
     z = z - ops.stop_gradient(ops.max(z, axis=axis, keepdims=True))  # shift invariance
@@ -118,7 +120,7 @@ def softmax(x, axis: int = -1, temperature: float = 1.0):
 @_register
 def log_softmax(x, axis: int = -1):
     """``log softmax(z)_i = z_i - logsumexp(z)`` along ``axis``. Shape: ``(..., K)``."""
-    z = ops.convert_to_tensor(x)
+    z = keras_input(x)
     return z - ops.logsumexp(z, axis=axis, keepdims=True)
 
 
@@ -156,4 +158,4 @@ def get(name: str) -> Callable:
     """
     if not isinstance(name, str):
         raise TypeError(f"activation must be a name (str), got {type(name).__name__}")
-    return ACTIVATIONS[check_choice(name, "activation", tuple(ACTIVATIONS))]
+    return ACTIVATIONS[check_choice(name, "activation name", tuple(ACTIVATIONS))]

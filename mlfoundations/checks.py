@@ -62,6 +62,28 @@ def as_float_array(
     return arr
 
 
+def as_real_array(value, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """Like :func:`as_float_array` (float64), but NaN and inf are allowed: for values where a
+    non-finite number is information (a diverged loss curve), not bad input."""
+    arr = np.asarray(value) if not isinstance(value, str) else np.asarray(value, dtype=object)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(
+            f"{name} must hold numbers, got {type(value).__name__} of dtype {arr.dtype}"
+        )
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(n) for n in allowed)
+            raise ValueError(f"{name} must be {want}-dimensional, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    return arr.astype(np.float64)
+
+
 def check_same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     """Raise ``ValueError`` unless ``a`` and ``b`` have the same first dimension."""
     if len(a) != len(b):
@@ -121,7 +143,8 @@ def check_choice(value, name: str, choices) -> str:
 
 
 def check_binary_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
-    """Check that ``y`` holds only 0 and 1 and return it as float64."""
+    """Check that ``y`` is a non-empty 1-D array of 0s and 1s and return it as float64."""
+    y = as_float_array(y, name, ndim=1)  # numbers, real, finite, 1-D, not empty
     values = np.unique(y)
     if not np.all(np.isin(values, (0, 1))):
         shown = ", ".join(str(v) for v in values[:6])
@@ -148,3 +171,54 @@ def check_train_and_query(X_train, y_train, X) -> tuple[np.ndarray, np.ndarray, 
             f"X must have {X_train.shape[1]} features like X_train, got shape {X.shape}"
         )
     return X_train, y_train, X
+
+
+def keras_input(value, name: str = "x", *, ndim: int | tuple[int, ...] | None = None):
+    """Check an array argument of a Keras-side function at its public boundary.
+
+    The Keras twin of :func:`as_float_array`, with the same messages on every backend:
+    ``None``, strings, object and complex values are a ``TypeError``; an empty array or a
+    wrong rank a ``ValueError``. Integer and boolean input becomes ``keras.config.floatx()``
+    (so ``sigmoid([1, 2])`` works on every backend, as in NumPy); floating input keeps its
+    dtype. NaN and inf pass: Keras functions are defined on them (``relu(NaN)`` is NaN).
+
+    Only static properties are read (dtype, rank, known dimensions), so the check costs no
+    host synchronisation and also works on the symbolic tensors of a traced or compiled
+    step, where nothing may be raised mid-computation.
+
+    Returns
+    -------
+    tensor
+        ``value`` as a backend tensor.
+    """
+    from keras import backend, ops
+
+    if not (ops.is_tensor(value) or backend.is_keras_tensor(value)):
+        arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+        if (
+            arr is None
+            or arr.dtype == object
+            or not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_))
+        ):
+            got = type(value).__name__ if arr is None else f"dtype {arr.dtype}"
+            raise TypeError(f"{name} must hold numbers, got {got}")
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+        if not np.issubdtype(arr.dtype, np.floating):
+            arr = arr.astype(backend.floatx())
+        value = arr
+    dtype = backend.standardize_dtype(value.dtype)
+    if dtype.startswith("complex") or dtype == "string":
+        raise TypeError(f"{name} must hold real numbers, got a {dtype} tensor")
+    shape = tuple(value.shape)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if len(shape) not in allowed:
+            want = " or ".join(str(n) for n in allowed)
+            raise ValueError(f"{name} must be {want}-dimensional, got shape {shape}")
+    if any(d == 0 for d in shape):
+        raise ValueError(f"{name} must not be empty, got shape {shape}")
+    value = ops.convert_to_tensor(value)
+    if not dtype.startswith(("float", "bfloat")):
+        value = ops.cast(value, backend.floatx())
+    return value

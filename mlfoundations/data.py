@@ -153,6 +153,7 @@ def make_circles(n_samples=500, noise=0.1, factor=0.5, seed=0):
     """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1)."""
     n = check_positive_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", allow_zero=True)
+    factor = check_positive(factor, "factor")
     if not 0 < factor < 1:
         raise ValueError(f"factor must be between 0 and 1 (exclusive), got {factor}")
     rng = _rng(seed)
@@ -258,7 +259,7 @@ def load(
     >>> data.load("iris")
     Split('iris', classification, train=90, val=30, test=30, features=4, classes=3)
     """
-    check_choice(name, "dataset", DATASETS)
+    check_choice(name, "dataset name", DATASETS)
     if name in SKLEARN_DATASETS:
         X, y, features, targets, task = _load_sklearn(name)
     else:
@@ -428,6 +429,8 @@ def cache_dir() -> Path:
 
 def sha256_file(path: str | os.PathLike) -> str:
     """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    if not isinstance(path, (str, os.PathLike)):  # open(3) would read file descriptor 3
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

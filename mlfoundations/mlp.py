@@ -15,7 +15,7 @@ from __future__ import annotations
 import keras
 
 from . import activations
-from .checks import check_choice, check_positive_int
+from .checks import check_choice, check_positive_int, check_seed
 from .reference import mlp as ref_mlp
 
 HIDDEN_ACTIVATIONS = (
@@ -97,6 +97,8 @@ def mlp(
     hidden = [check_positive_int(h, f"hidden[{i}]") for i, h in enumerate(hidden)]
     f = _activation_fn(activation, "activation")
     g = _activation_fn(output_activation, "output_activation")
+    if seed is not None:
+        seed = check_seed(seed)
     if residual and len(set(hidden)) > 1:
         raise ValueError(f"residual=True needs equal hidden widths, got hidden={hidden}")
 

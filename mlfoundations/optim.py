@@ -30,7 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .checks import check_positive, check_positive_int
+from .checks import as_float_array, check_positive, check_positive_int, check_same_length
 from .reference import optim as ref
 
 NORMALIZATION_LAYERS = tuple(
@@ -226,6 +226,10 @@ def recipe(
     RecipeAdamW
         A ``keras.optimizers.AdamW`` (which also records the gradient norm).
     """
+    total_steps = check_positive_int(total_steps, "total_steps")
+    warmup_steps = check_positive_int(warmup_steps, "warmup_steps", minimum=0)
+    if warmup_steps > total_steps:
+        raise ValueError(f"warmup_steps must be <= total_steps, got {warmup_steps} > {total_steps}")
     schedule = WarmupCosine(max_lr, min_lr, warmup_steps, total_steps)
     weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
     if clip_global_norm is not None:
@@ -393,7 +397,11 @@ def lr_range_test(
     """
     lrs_all = ref.lr_range_lrs(min_lr=min_lr, max_lr=max_lr, steps=steps)
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, y = np.asarray(x), np.asarray(y)
+    x = as_float_array(x, "x", dtype=None)  # any rank: the model decides
+    y = np.asarray(y)
+    if y.ndim == 0 or y.dtype == object:
+        raise TypeError(f"y must be an array of targets, one per row of x, got {type(y).__name__}")
+    check_same_length(x, y, "x", "y")
     rng = np.random.default_rng(seed)
     start = model.get_weights()
     optimizer = keras.optimizers.Adam(learning_rate=float(lrs_all[0]))
@@ -466,8 +474,11 @@ def fit_steps(model, X, y, *, epochs: int, batch_size: int, shuffle: bool = True
         ``fit``'s ``loss`` per ``fit`` epoch: one value per pass for mini-batches, one per
         tiled chunk (the mean of ``J`` over its ``r`` steps) for the full batch.
     """
-    X = np.asarray(X, dtype="float32")
-    y = np.asarray(y, dtype="float32")
+    X = as_float_array(X, "X", ndim=2).astype("float32")
+    y = as_float_array(y, "y").astype("float32")
+    check_same_length(X, y, "X", "y")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
     n = X.shape[0]
     if batch_size < n:
         fit = model.fit(X, y, batch_size=batch_size, epochs=epochs, shuffle=shuffle,

@@ -11,11 +11,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .checks import as_float_array, as_real_array, check_positive
+
 
 def relative_error(a, b, *, floor: float = 1e-12) -> float:
     """Largest elementwise ``|a - b| / max(|a|, |b|, floor)``: the gradient-check measure."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_float_array(a, "a")
+    b = as_float_array(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     denom = np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
@@ -41,7 +43,10 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6
     numpy.ndarray
         Same shape as ``x``.
     """
-    x = np.array(x, dtype=np.float64)  # a copy we may perturb
+    if not callable(f):
+        raise TypeError(f"f must be a callable f(x) -> float, got {type(f).__name__}")
+    eps = check_positive(eps, "eps")
+    x = as_float_array(x, "x").copy()  # float64, and a copy we may perturb
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -58,8 +63,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6
 def assert_close(actual, expected, *, rtol: float = 1e-5, atol: float = 1e-6, name: str = "value"):
     """``numpy.testing.assert_allclose`` with a message that names what was compared and
     reports the largest absolute and relative differences."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
+    # NaN and inf are allowed (a NaN where a number was expected is a failed assertion,
+    # not bad input); non-numbers and complex values are bad input.
+    actual, expected = as_real_array(actual, "actual"), as_real_array(expected, "expected")
     if actual.shape != expected.shape:
         raise AssertionError(f"{name}: shape {actual.shape} != expected {expected.shape}")
     diff = np.abs(actual - expected)

@@ -107,7 +107,7 @@ def test_registered_activation_survives_save_and_load(tmp_path):
 
 
 def test_get_errors():
-    with pytest.raises(ValueError, match="unknown activation 'swish'.*'relu'.*'log_softmax'"):
+    with pytest.raises(ValueError, match="unknown activation name 'swish'.*'relu'.*'log_softmax'"):
         K.get("swish")
     with pytest.raises(TypeError, match="activation must be a name"):
         K.get(None)

@@ -60,7 +60,7 @@ def test_generators_have_known_answers():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: data.load("mnist"), "unknown dataset 'mnist'; expected one of"),
+        (lambda: data.load("mnist"), "unknown dataset name 'mnist'; expected one of"),
         (lambda: data.split(np.ones((5, 2)), np.ones(4)), "same number of samples"),
         (lambda: data.split(np.array([[1.0], [np.nan]]), np.ones(2)), "finite"),
         (lambda: data.split(np.ones(5), np.ones(5)), "2-dimensional"),

@@ -197,7 +197,7 @@ def test_clipping_caps_the_global_norm_and_keeps_direction(scale):
         (dict(max_lr=0.0), ValueError, "max_lr"),
         (dict(max_lr=-1e-3), ValueError, "max_lr"),
         (dict(min_lr=1.0), ValueError, "min_lr must be <= max_lr"),
-        (dict(warmup_steps=100), ValueError, "warmup_steps must be <= decay_steps"),
+        (dict(warmup_steps=100), ValueError, "warmup_steps must be <= total_steps"),
         (dict(weight_decay=-0.1), ValueError, "weight_decay"),
         (dict(clip_global_norm=0.0), ValueError, "clip_global_norm"),
         (dict(clip_global_norm=-1.0), ValueError, "clip_global_norm"),

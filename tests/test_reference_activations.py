@@ -157,7 +157,7 @@ def test_float32_is_kept():
 
 
 def test_unknown_name_lists_valid_ones():
-    with pytest.raises(ValueError, match="unknown activation 'swish'.*'relu'.*'gelu_tanh'"):
+    with pytest.raises(ValueError, match="unknown activation name 'swish'.*'relu'.*'gelu_tanh'"):
         A.get("swish")
     with pytest.raises(TypeError, match="activation must be a name"):
         A.get(3)

@@ -161,7 +161,7 @@ def test_bad_input_errors():
         MLP.from_weights([np.ones((3, 4)), np.ones(3)])
     with pytest.raises(ValueError, match="pairs"):
         MLP.from_weights([np.ones((3, 4))])
-    with pytest.raises(ValueError, match="unknown activation 'swish'.*'relu'.*'tanh'"):
+    with pytest.raises(ValueError, match="unknown activation name 'swish'.*'relu'.*'tanh'"):
         MLP([2, 3, 2], "swish")
     with pytest.raises(ValueError, match="unknown loss"):
         MLP([2, 3, 2], loss="hinge")

@@ -392,4 +392,4 @@ def get(name: str) -> tuple[Callable, Callable]:
     """
     if not isinstance(name, str):
         raise TypeError(f"activation must be a name (str), got {type(name).__name__}")
-    return ELEMENTWISE[check_choice(name, "activation", tuple(ELEMENTWISE))]
+    return ELEMENTWISE[check_choice(name, "activation name", tuple(ELEMENTWISE))]

@@ -53,6 +53,12 @@ class Dense:
     """
 
     def __init__(self, W: np.ndarray, b: np.ndarray):
+        W = as_float_array(W, "W", ndim=2, dtype=None)  # keeps the array: optimisers update it
+        b = as_float_array(b, "b", ndim=1, dtype=None)
+        if b.shape != (W.shape[1],):
+            raise ValueError(
+                f"b must have shape ({W.shape[1]},) to match W {W.shape}, got {b.shape}"
+            )
         self.W, self.b = W, b
         self.dW = np.zeros_like(W)
         self.db = np.zeros_like(b)
@@ -151,6 +157,7 @@ def glorot_uniform(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.flo
     Keras' default kernel initialiser: it keeps the variance of activations and of
     gradients roughly constant from layer to layer for tanh-like units near 0.
     """
+    n_in, n_out = check_positive_int(n_in, "n_in"), check_positive_int(n_out, "n_out")
     limit = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-limit, limit, size=(n_in, n_out)).astype(dtype)
 
@@ -331,6 +338,7 @@ class MLP:
         return X
 
     def _check_y(self, y, X: np.ndarray) -> np.ndarray:
+        as_float_array(y, "y", ndim=(1, 2))  # numbers, real, finite, not empty: before len()
         y = np.asarray(y)
         check_same_length(X, y, "X", "y")
         if self.loss_name == "mse":

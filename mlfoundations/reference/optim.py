@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..checks import as_float_array, check_positive, check_positive_int, check_seed
+from ..checks import as_float_array, as_real_array, check_positive, check_positive_int, check_seed
 
 # --- validation helpers ----------------------------------------------------------------
 
@@ -247,6 +247,8 @@ def clip_by_global_norm(grads, max_norm: float) -> tuple[list[np.ndarray], float
 
 def _check_steps(step) -> np.ndarray:
     step = as_float_array(step, "step", dtype=np.float64)
+    if np.any(step % 1 != 0):
+        raise ValueError(f"step must hold whole step numbers, got {step[step % 1 != 0].flat[0]}")
     if np.any(step < 0):
         raise ValueError(f"step must be >= 0 (steps count from 0), got min {step.min()}")
     return step
@@ -455,7 +457,7 @@ def lr_range_suggestion(lrs, losses, *, smoothing: float = 0.8) -> float:
     float
     """
     lrs = as_float_array(lrs, "lrs", ndim=1)
-    losses = np.asarray(losses, dtype=np.float64)
+    losses = as_real_array(losses, "losses", ndim=1)  # may end in inf/NaN: where it diverged
     if losses.shape != lrs.shape:
         raise ValueError(
             f"lrs and losses must have the same shape, got {lrs.shape}, {losses.shape}"
@@ -675,7 +677,13 @@ def run_descent(
     -------
     params, history, path, diverged, steps
     """
-    rng = np.random.default_rng(check_seed(seed)) if shuffle else None
+    for fn, label in ((grad_fn, "grad_fn"), (objective_fn, "objective_fn")):
+        if not callable(fn):
+            raise TypeError(f"{label} must be callable, got {type(fn).__name__}")
+    n_samples = check_positive_int(n_samples, "n_samples")
+    lr, epochs, batch_size = check_descent_args(lr, epochs, batch_size, n_samples)
+    seed = check_seed(seed)
+    rng = np.random.default_rng(seed) if shuffle else None
     params = [np.array(p, dtype=np.float64) for p in params]
     start = objective_fn(*params)
     history = [start]

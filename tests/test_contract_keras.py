@@ -1,0 +1,237 @@
+"""The bad-input contract for the Keras side, run once per backend (same errors on all three).
+
+See ``tests/contract.py``. Every public callable of the Keras modules listed in
+:data:`KERAS_MODULES` needs an entry (the introspection test fails otherwise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from contract import (
+    CHOICE,
+    FRACTION,
+    NONNEG_FLOAT,
+    POS_FLOAT,
+    POS_INT,
+    RECORD,
+    SEED,
+    Spec,
+    check_bad_inputs,
+    floats,
+    labels,
+    probs,
+    public_callables,
+    report,
+)
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+
+KERAS_MODULES = (
+    "activations",
+    "losses",
+    "linear",
+    "logistic",
+    "mlp",
+    "optim",
+    "sklearn_baselines",
+)
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(12, 3)).astype("float32")
+Y_REG = rng.normal(size=12).astype("float32")
+Y_BIN = np.array([0, 1] * 6)
+Y_CLS = np.array([0, 1, 2] * 4)
+LOGITS = rng.normal(size=(12, 3)).astype("float32")
+P = np.clip(rng.uniform(size=12), 0.05, 0.95).astype("float32")
+VEC = rng.normal(size=5).astype("float32")
+ANY = floats(finite=False)  # Keras functions are defined on NaN and inf
+SOFT_TARGETS = "soft targets in [0, 1] are valid, as in Keras"
+
+
+def _model():
+    from mlfoundations.mlp import mlp
+
+    model = mlp(3, hidden=(4,), output=3, seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def _recipe(fn, **kw):
+    return fn(_model(), **kw)
+
+
+def _fit_steps(fn, **kw):
+    model = _model()
+    return fn(model, **kw)
+
+
+def _lr_range(fn, **kw):
+    model = _model()
+    model.compile(
+        optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
+    return fn(model, **kw)
+
+
+REGISTRY: dict[str, Spec | str] = {
+    **{
+        f"activations.{n}": Spec({"x": VEC}, {"x": ANY})
+        for n in ("relu", "sigmoid", "tanh", "silu", "gelu", "gelu_tanh", "softmax", "log_softmax")
+    },
+    "activations.get": Spec({"name": "relu"}, {"name": CHOICE}),
+    "checks.keras_input": Spec(
+        {"value": VEC, "name": "x"}, {"value": ANY}, named_as={"value": "x"}
+    ),
+    "losses.mse": Spec(
+        {"y_true": Y_REG, "y_pred": Y_REG + 0.1},
+        {"y_true": floats(), "y_pred": floats(same_length_as="y_true")},
+    ),
+    "losses.binary_cross_entropy": Spec(
+        {"y_true": Y_BIN, "p": P},
+        {"y_true": labels(binary=True), "p": probs(1, same_length_as="y_true")},
+        accepts={("y_true", "a fractional label"): SOFT_TARGETS},
+    ),
+    "losses.sigmoid_cross_entropy": Spec(
+        {"y_true": Y_BIN, "logits": Y_REG},
+        {"y_true": labels(binary=True), "logits": floats(1, same_length_as="y_true")},
+        accepts={("y_true", "a fractional label"): SOFT_TARGETS},
+    ),
+    "losses.softmax_cross_entropy": Spec(
+        {"y_true": Y_CLS, "logits": LOGITS},
+        {"y_true": labels(), "logits": floats(2, same_length_as="y_true")},
+    ),
+    "linear.linear_model": Spec(
+        {"n_features": 3, "l2": 0.1}, {"n_features": POS_INT, "l2": NONNEG_FLOAT}
+    ),
+    "linear.coefficients": Spec({"model": None}, {}, call=lambda fn, **kw: fn(_linear_model())),
+    "linear.gradient_descent": Spec(
+        {"X": X, "y": Y_REG, "lr": 0.1, "epochs": 2},
+        {"X": floats(2), "y": floats(1, same_length_as="X"), "lr": POS_FLOAT, "epochs": POS_INT},
+    ),
+    "logistic.logistic_model": Spec(
+        {"n_features": 3, "l2": 0.1}, {"n_features": POS_INT, "l2": NONNEG_FLOAT}
+    ),
+    "logistic.gradient_descent": Spec(
+        {"X": X, "y": Y_BIN, "lr": 0.1, "epochs": 2},
+        {
+            "X": floats(2),
+            "y": labels(same_length_as="X", binary=True),
+            "lr": POS_FLOAT,
+            "epochs": POS_INT,
+        },
+    ),
+    "logistic.coefficients": Spec({"model": None}, {}, call=lambda fn, **kw: fn(_logistic_model())),
+    "mlp.mlp": Spec(
+        {"input_dim": 3, "hidden": (4,), "output": 2, "activation": "relu", "seed": 0},
+        {"input_dim": POS_INT, "output": POS_INT, "activation": CHOICE, "seed": SEED},
+    ),
+    "mlp.to_reference": Spec({}, {}, call=lambda fn, **kw: fn(_model())),
+    "optim.WarmupCosine": Spec(
+        {"max_lr": 1e-3, "min_lr": 1e-4, "warmup_steps": 2, "decay_steps": 10},
+        {"max_lr": POS_FLOAT, "min_lr": NONNEG_FLOAT, "decay_steps": POS_INT},
+    ),
+    "optim.recipe": Spec(
+        {"max_lr": 1e-3, "min_lr": 1e-4, "warmup_steps": 2, "total_steps": 10},
+        {"max_lr": POS_FLOAT, "min_lr": NONNEG_FLOAT, "total_steps": POS_INT},
+        call=_recipe,
+    ),
+    "optim.RecipeAdamW": RECORD,  # a keras.optimizers.AdamW built by recipe(), tested there
+    "optim.GradientNormLog": Spec(),
+    "optim.StopOnNaN": Spec(),
+    "optim.decay_mask": Spec({}, {}, call=lambda fn, **kw: fn(_model())),
+    "optim.early_stopping": Spec(
+        {"patience": 2, "min_delta": 0.0}, {"patience": POS_INT, "min_delta": NONNEG_FLOAT}
+    ),
+    "optim.diagnose": Spec(
+        {"history": np.linspace(2, 1, 10), "val_loss": np.linspace(2.1, 1.2, 10)},
+        {"val_loss": floats(1, same_length_as="history")},
+    ),
+    "optim.lr_range_test": Spec(
+        {"x": X, "y": Y_CLS, "min_lr": 1e-4, "max_lr": 1.0, "steps": 5, "batch_size": 4},
+        {
+            "x": floats(same_length_as="y"),
+            "min_lr": POS_FLOAT,
+            "max_lr": POS_FLOAT,
+            "steps": POS_INT,
+            "batch_size": POS_INT,
+        },
+        call=_lr_range,
+    ),
+    "optim.sgd": Spec({"lr": 0.1, "momentum": 0.5}, {"lr": POS_FLOAT, "momentum": FRACTION}),
+    "optim.fit_steps": Spec(
+        {"X": X, "y": LOGITS, "epochs": 1, "batch_size": 4},
+        {"X": floats(2), "epochs": POS_INT, "batch_size": POS_INT},
+        call=_fit_steps,
+    ),
+    "sklearn_baselines.models_for": Spec({"task": "classification"}, {"task": CHOICE}),
+    "sklearn_baselines.make_model": Spec(
+        {"name": "logistic_regression", "task": "classification", "seed": 0},
+        {"task": CHOICE, "seed": SEED},
+    ),
+    "sklearn_baselines.make_kmeans": Spec(
+        {"n_clusters": 3, "seed": 0}, {"n_clusters": POS_INT, "seed": SEED}
+    ),
+    "sklearn_baselines.baseline_table": Spec(
+        {"dataset": "iris", "models": ["logistic_regression"], "seed": 0},
+        {"dataset": CHOICE, "seed": SEED},
+    ),
+    "sklearn_baselines.kmeans_baseline": Spec(
+        {"dataset": "iris", "seed": 0}, {"dataset": CHOICE, "seed": SEED}
+    ),
+    # Table formatting of result rows the suite itself made: no input contract of its own.
+    "sklearn_baselines.format_table": RECORD,
+    "sklearn_baselines.print_table": RECORD,
+    "sklearn_baselines.summarize": RECORD,
+    "sklearn_baselines.best_rows": RECORD,
+}
+
+
+def _linear_model():
+    from mlfoundations.linear import linear_model
+
+    return linear_model(3)
+
+
+def _logistic_model():
+    from mlfoundations.logistic import logistic_model
+
+    return logistic_model(3)
+
+
+def _callables():
+    found = {}
+    for name in KERAS_MODULES:
+        found.update(public_callables(f"mlfoundations.{name}"))
+    from mlfoundations import checks
+
+    found["checks.keras_input"] = checks.keras_input
+    return found
+
+
+def test_every_public_callable_is_in_the_registry():
+    missing = sorted(set(_callables()) - set(REGISTRY))
+    stale = sorted(set(REGISTRY) - set(_callables()))
+    assert not missing, f"add a contract entry for: {', '.join(missing)}"
+    assert not stale, f"registry names that no longer exist: {', '.join(stale)}"
+
+
+@pytest.mark.parametrize("name", sorted(k for k, v in REGISTRY.items() if isinstance(v, Spec)))
+def test_valid_call_works_and_bad_inputs_are_refused_by_name(name):
+    fn = _callables()[name]
+    spec = REGISTRY[name]
+    spec.run(fn)
+    outcomes = check_bad_inputs(name, fn, spec)
+    assert all(o.ok for o in outcomes), report(outcomes)
+
+
+def test_integer_input_works_on_every_backend():
+    """Integer arrays become floats at the boundary (they crashed on JAX and TensorFlow)."""
+    from mlfoundations import activations
+
+    for name in ("sigmoid", "silu", "gelu", "relu", "softmax"):
+        f = activations.get(name)
+        got = keras.ops.convert_to_numpy(f(np.array([1, 2, 3])))
+        want = keras.ops.convert_to_numpy(f(np.array([1.0, 2.0, 3.0], dtype="float32")))
+        np.testing.assert_allclose(got, want, rtol=1e-6)
