@@ -47,14 +47,14 @@ LEAKY_SLOPE = 0.01
 def leaky_relu(x):
     """``x if x > 0 else 0.01 x``. Shape: any. Same as
     ``keras.activations.leaky_relu(x, negative_slope=0.01)``."""
-    x = ops.convert_to_tensor(x)
+    x = keras_input(x)
     return ops.where(x > 0, x, LEAKY_SLOPE * x)
 
 
 @_register
 def elu(x):
     """``x if x > 0 else e^x - 1`` (α = 1), as ``keras.activations.elu``. Shape: any."""
-    x = ops.convert_to_tensor(x)
+    x = keras_input(x)
     # expm1 sees only x <= 0 (no overflow in the unused branch); a `where`, not `minimum`,
     # so autodiff gives slope 1 at x = 0 (minimum's derivative at a tie is 1/2 on JAX).
     negative = ops.where(x > 0, ops.zeros_like(x), x)

@@ -31,7 +31,6 @@ from contract import (
 )
 
 from mlfoundations.reference import mlp as ref_mlp
-from mlfoundations.reference import models as ref_models
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(12, 3))
@@ -263,25 +262,6 @@ REGISTRY: dict[str, Spec | str] = {
     "reference.models.embedding_params": Spec(
         {"vocab_size": 10, "dim": 4}, {"vocab_size": POS_INT, "dim": POS_INT}
     ),
-    "reference.models.TransformerConfig": Spec(
-        {"vocab_size": 10, "context_length": 8, "n_layer": 1, "n_head": 2, "d_model": 8},
-        {
-            "vocab_size": POS_INT,
-            "context_length": POS_INT,
-            "n_layer": POS_INT,
-            "n_head": POS_INT,
-            "d_model": POS_INT,
-        },  # fmt: skip
-    ),
-    "reference.models.transformer_params": Spec(
-        {"config": ref_models.TransformerConfig(10, 8, 1, 2, 8)}, {}
-    ),
-    "reference.models.greedy": Spec({"logits": LOGITS}, {"logits": floats()}),
-    "reference.models.sample": Spec(
-        {"logits": VEC, "temperature": 1.0, "seed": 0},
-        {"logits": floats(), "temperature": NONNEG_FLOAT, "seed": SEED},
-    ),
-    # --- reference.naive_bayes, reference.neighbors
     "reference.naive_bayes.gaussian_nb_log_joint": Spec(
         {"X_train": X, "y_train": Y_CLS, "X": X_QUERY},
         {"X_train": floats(2), "y_train": labels(same_length_as="X_train"), "X": floats(2)},
