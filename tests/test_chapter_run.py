@@ -44,12 +44,16 @@ def test_jsonable_leaves_plain_values_alone():
     assert _jsonable({"a": [1, 2.5, "x", None, True]}) == {"a": [1, 2.5, "x", None, True]}
 
 
-def test_table_prints_plain_and_returns_markdown(run, capsys):
+def test_table_prints_plain_and_returns_nothing(run, capsys):
+    from mlfoundations.book.report import format_table
+
     rows = [{"model": "a", "acc": 0.91234}, {"model": "bb", "acc": 1.0}]
-    markdown = run.table(rows, title="Scores", floatfmt=".2f")
+    # None, like print: a table that ends a cell adds no echoed repr to the page.
+    assert run.table(rows, title="Scores", floatfmt=".2f") is None
     printed = capsys.readouterr().out
     assert printed.splitlines()[0] == "Scores"
     assert "0.91" in printed and "|" not in printed  # the terminal gets the plain table
+    markdown = format_table(rows, floatfmt=".2f", style="markdown")  # what a page shows
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines()]
     assert cells[0] == ["model", "acc"] and cells[2] == ["a", "0.91"] and cells[3] == ["bb", "1.00"]
 
