@@ -142,49 +142,47 @@ def _binary_problem(n=12, d=3, seed=0):
     return X, y, rng.normal(size=d), 0.3
 
 
+def _assert_loss_and_grad_match(ours, torch_loss, y_true, pred, y_torch=None):
+    """``ours(y_true, pred) -> (loss, grad)`` against ``torch_loss(pred, y)`` and autograd."""
+    pred_t = _t(pred, grad=True)
+    expected = torch_loss(pred_t, _t(y_true) if y_torch is None else y_torch)
+    expected.backward()
+    value, grad = ours(y_true, pred)
+    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
+    np.testing.assert_allclose(grad, _np(pred_t.grad), RTOL, ATOL)
+
+
 def test_logit_cross_entropies_and_gradients_match_torch():
     """Loss and gradient wrt the logits, hard and soft labels, logits up to ±1000."""
     rng = np.random.default_rng(0)
     z = np.r_[rng.normal(scale=5.0, size=10), -1000.0, 1000.0, 0.0]
     for y in (rng.integers(0, 2, z.size).astype(np.float64), rng.uniform(size=z.size)):
-        z_t = _t(z, grad=True)
-        expected = nn.BCEWithLogitsLoss()(z_t, _t(y))
-        expected.backward()
-        value, grad = losses.sigmoid_cross_entropy_and_grad(y, z)
-        np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
-        np.testing.assert_allclose(grad, _np(z_t.grad), RTOL, ATOL)
+        _assert_loss_and_grad_match(
+            losses.sigmoid_cross_entropy_and_grad, nn.BCEWithLogitsLoss(), y, z
+        )
     logits = 4.0 * rng.normal(size=(2, 3, 5))  # (B, T, V), as a language model's
     labels = rng.integers(0, 5, (2, 3))
     soft = rng.dirichlet(np.ones(5), size=(2, 3))
+
+    def torch_ce(z_t, y_t):  # torch wants (N, V) logits and (N,) or (N, V) targets
+        return F.cross_entropy(z_t.reshape(-1, 5), y_t.reshape(-1, *y_t.shape[2:]))
+
     for y, y_t in ((labels, torch.tensor(labels)), (soft, _t(soft))):
-        z_t = _t(logits, grad=True)
-        expected = F.cross_entropy(z_t.reshape(-1, 5), y_t.reshape(-1, *y_t.shape[2:]))
-        expected.backward()
-        value, grad = losses.softmax_cross_entropy_and_grad(y, logits)
-        np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
-        np.testing.assert_allclose(grad, _np(z_t.grad), RTOL, ATOL)
+        _assert_loss_and_grad_match(
+            losses.softmax_cross_entropy_and_grad, torch_ce, y, logits, y_torch=y_t
+        )
 
 
 def test_binary_cross_entropy_from_probabilities_matches_bce_loss():
     rng = np.random.default_rng(1)
     p, y = rng.uniform(0.01, 0.99, size=12), rng.uniform(size=12)
-    p_t = _t(p, grad=True)
-    expected = F.binary_cross_entropy(p_t, _t(y))
-    expected.backward()
-    value, grad = losses.binary_cross_entropy_and_grad(y, p)
-    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
-    np.testing.assert_allclose(grad, _np(p_t.grad), RTOL, ATOL)
+    _assert_loss_and_grad_match(losses.binary_cross_entropy_and_grad, F.binary_cross_entropy, y, p)
 
 
 def test_mse_and_gradient_match_mse_loss():
     rng = np.random.default_rng(2)
     y_pred, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    y_pred_t = _t(y_pred, grad=True)
-    expected = F.mse_loss(y_pred_t, _t(y))
-    expected.backward()
-    value, grad = losses.mse_and_grad(y, y_pred)
-    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
-    np.testing.assert_allclose(grad, _np(y_pred_t.grad), RTOL, ATOL)
+    _assert_loss_and_grad_match(losses.mse_and_grad, F.mse_loss, y, y_pred)
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.05])
