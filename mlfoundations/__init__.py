@@ -33,7 +33,8 @@ chapter.
 * **9** modules: optim, reference/optim; tests: test_optim, test_reference_optim,
   test_peer_torch_optim
 * **10** modules: *planned*: scaling, reference/scaling; tests: *planned*
-* **11** modules: *planned*: metrics, reference/metrics; tests: *planned*
+* **11** modules: metrics, reference/metrics, reference/logistic, reference/linear, mlp,
+  backend; tests: test_metrics, test_reference_metrics
 
 Every chapter also runs in ``test_chapters`` (quick mode, every backend) and on the site
 (``test_site``). The machinery: ``book/`` (chapter contract, run options, ``mlf``,
