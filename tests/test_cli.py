@@ -1,5 +1,6 @@
 """``mlf``: list, info, and one-line errors with exit code 2 for bad input."""
 
+import json
 import os
 import subprocess
 import sys
@@ -126,9 +127,12 @@ def test_mlf_run_passes_unknown_flags_to_the_chapter(monkeypatch, tmp_path):
 
     def fake_run_one(info, name, args, out):
         commands.append(cli.chapter_command(info, args, out))
+        results = {"chapter": info.stem, "backend": name, "quick": True, "headlines": {}}
+        (out / "results.json").write_text(json.dumps(results))
         return "ok", 0.0
 
     monkeypatch.setattr(cli, "_run_one", fake_run_one)
+    monkeypatch.setenv("MLF_PARITY_DIR", str(tmp_path / "parity"))  # not the book's parity file
     argv = ["run", "1", "--backend", "jax", "--quick", "--out", str(tmp_path), "--resume", "--lr=3"]
     assert cli.main(argv) == 0
     (cmd,) = commands
