@@ -92,3 +92,46 @@ def test_write_results_writes_markdown_and_json(tmp_path):
     assert md.read_text() == "| a |\n" and js == tmp_path / "results" / "demo_jax.json"
     assert json.loads(js.read_text()) == {"rows": [{"s": 0.5}]}
     assert sorted(p.name for p in md.parent.iterdir()) == ["demo_jax.json", "demo_jax.md"]
+
+
+def _setup(tmp_path, out):
+    from mlfoundations.book import chapter
+
+    return chapter.setup("07_demo", ["--quick", "--out", str(out)])
+
+
+def test_a_run_replaces_the_old_outputs_only_when_it_finishes(tmp_path):
+    out = tmp_path / "runs" / "07_demo"
+    out.mkdir(parents=True)
+    (out / "results.json").write_text('{"old": true}')
+    (out / "old_figure.png").write_bytes(b"old")
+    run = _setup(tmp_path, out)
+    (run.out / "new_figure.png").write_bytes(b"new")
+    # Interrupted here: the old outputs are complete and untouched, no new figure beside them.
+    assert sorted(p.name for p in out.iterdir()) == ["old_figure.png", "results.json"]
+    run.finish()
+    assert sorted(p.name for p in out.iterdir()) == ["new_figure.png", "results.json"]
+    assert json.loads((out / "results.json").read_text())["chapter"] == "07_demo"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["07_demo"]  # nothing left over
+    assert run.state == out.with_name("07_demo.state") and run.state.is_dir()
+
+
+def test_nan_is_written_as_null_and_said(run, capsys):
+    run.record(loss=float("nan"), curve=np.array([1.0, np.inf]))
+    run.finish()
+    text = (run.out / "results.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    results = json.loads(text)["results"]
+    assert results["loss"] is None and results["curve"] == [1.0, None]
+    assert "2 NaN or infinite value(s) written as null" in capsys.readouterr().out
+
+
+def test_outputs_follow_the_umask(run):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        run.finish()
+    finally:
+        os.umask(old)
+    assert (run.out / "results.json").stat().st_mode & 0o777 == 0o644

@@ -139,3 +139,39 @@ def test_mlf_run_passes_unknown_flags_to_the_chapter(monkeypatch, tmp_path):
     assert cmd[-3:] == ["--quick", "--resume", "--lr=3"]
     assert cmd[cmd.index("--seed") + 1] == "0"
     assert cmd[cmd.index("--out") + 1] == str(tmp_path / "jax" / "01_models_are_functions")
+
+
+def test_sigint_to_mlf_stops_the_chapter_too(tmp_path):
+    """A SIGINT sent to ``mlf`` alone is passed on: no chapter keeps running and writing
+    files after ``mlf`` has exited 130."""
+    import signal
+    import time
+
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    marker = tmp_path / "written_after_mlf_left.txt"
+    (chapters / "01_sleepy.py").write_text(
+        "import pathlib, time\n"
+        "print('started', flush=True)\n"
+        "time.sleep(4)\n"
+        f"pathlib.Path({str(marker)!r}).write_text('late')\n"
+    )
+    env = dict(os.environ, MLF_CHAPTERS_DIR=str(chapters), MLF_PARITY_DIR=str(tmp_path / "parity"))
+    argv = ["run", "1", "--quick", "--backend", "jax", "--out", str(tmp_path / "runs")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlfoundations.book.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    for line in proc.stdout:
+        if line.startswith("started"):
+            break
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    time.sleep(5)  # longer than the chapter would have slept
+    assert not marker.exists()
+    assert (
+        (tmp_path / "runs" / "jax" / "01_sleepy" / "output.txt").read_text().startswith("started")
+    )

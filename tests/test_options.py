@@ -53,7 +53,8 @@ def test_setup_exposes_chapter_flags(tmp_path):
         ["--quick", "--out", str(tmp_path), "--resume"],
         extra=[flag("--resume", action="store_true")],
     )
-    assert run.flags.resume is True and run.quick is True and run.out == tmp_path
+    assert run.flags.resume is True and run.quick is True and run.final_out == tmp_path
+    assert run.out.parent == tmp_path.parent  # a fresh folder, swapped in by finish()
     assert not hasattr(run.flags, "seed")  # only the chapter's own flags
 
 

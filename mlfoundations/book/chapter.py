@@ -115,19 +115,36 @@ def check_writable(out: Path) -> Path:
 
 @dataclass
 class ChapterRun:
-    """Options of one chapter run, and where its outputs go."""
+    """Options of one chapter run, and where its outputs go.
+
+    A run writes into a fresh folder, ``out``, beside its destination ``final_out``, and
+    :meth:`finish` swaps it into place: an interrupted run never leaves its new figures
+    beside an old ``results.json``, and the previous complete outputs stay until then.
+    What must survive an interruption (checkpoints, a sweep's table) goes in
+    :attr:`state`, a folder outside that swap.
+    """
 
     stem: str
     backend: str
     quick: bool
     seed: int
     out: Path
+    final_out: Path | None = None
     record_full: bool = False
     results: dict = field(default_factory=dict)
     headlines: dict = field(default_factory=dict)
+    nonfinite: int = 0
     flags: argparse.Namespace = field(default_factory=argparse.Namespace)
     """The chapter's own options (:func:`mlfoundations.book.options.flag`), by name."""
     started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def state(self) -> Path:
+        """A persistent folder for state a resumed run needs, ``<out>.state/`` (created)."""
+        final = self.final_out or self.out
+        path = final.with_name(final.name + ".state")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     @property
     def interactive(self) -> bool:
@@ -145,6 +162,9 @@ class ChapterRun:
 
     def record(self, **values) -> None:
         """Add named results to ``results.json`` (NumPy scalars and arrays are converted)."""
+        from .report import count_nonfinite
+
+        self.nonfinite += count_nonfinite(values)  # NaN/inf become null: JSON has neither
         self.results.update({k: _jsonable(v) for k, v in values.items()})
 
     def headline(
@@ -260,6 +280,21 @@ class ChapterRun:
                 print(title)
             print(format_table(rows, floatfmt=floatfmt, style="plain"))
 
+    def _swap_into_place(self) -> None:
+        """Replace ``final_out`` by this run's fresh folder (the old one goes only now)."""
+        import shutil
+
+        if self.final_out is None or self.final_out == self.out:
+            return
+        old = None
+        if self.final_out.exists():
+            old = self.final_out.with_name(f".{self.final_out.name}.old-{os.getpid()}")
+            os.replace(self.final_out, old)
+        os.replace(self.out, self.final_out)
+        self.out = self.final_out
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
     def finish(self) -> Path | None:
         """Write ``<out>/results.json`` atomically and print where the outputs are.
 
@@ -282,12 +317,15 @@ class ChapterRun:
             "headlines": self.headlines,
             "results": self.results,
         }
+        from .report import count_nonfinite, write_atomically
+
+        nonfinite = self.nonfinite + count_nonfinite(payload)
+        text = json.dumps(_jsonable(payload), indent=2, sort_keys=False, allow_nan=False)
+        write_atomically(self.out / "results.json", text + "\n")
+        if nonfinite:
+            print(f"results.json: {nonfinite} NaN or infinite value(s) written as null")
+        self._swap_into_place()
         path = self.out / "results.json"
-        fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".results.", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2, sort_keys=False)
-            fh.write("\n")
-        os.replace(tmp, path)
         if self.record_full:
             from . import parity
 
@@ -357,7 +395,7 @@ def setup(stem: str, argv: list[str] | None = None, *, extra: Iterable[Flag] = (
         argv = [] if _in_notebook() else sys.argv[1:]
     parser = chapter_parser(stem, extra)
     args = parser.parse_args(argv)
-    common = {"quick", "seed", "out", "backend"}
+    common = {"quick", "seed", "out", "backend", "record_full"}
     flags = argparse.Namespace(**{k: v for k, v in vars(args).items() if k not in common})
     name = args.backend or os.environ.get("KERAS_BACKEND") or _backend.DEFAULT_BACKEND
     try:
@@ -370,17 +408,21 @@ def setup(stem: str, argv: list[str] | None = None, *, extra: Iterable[Flag] = (
         parser.exit(2, f"error: {exc}\n")
     if args.record_full and args.quick:
         parser.exit(2, "error: --record-full records full-mode results; drop --quick\n")
-    out = args.out or Path("runs") / name / stem
+    final_out = Path(args.out or Path("runs") / name / stem)
     try:
-        out = check_writable(out)
+        check_writable(final_out.parent if final_out.exists() else final_out)
+        fresh = check_writable(final_out.with_name(f".{final_out.name}.partial-{os.getpid()}"))
     except ValueError as exc:
         parser.exit(2, f"error: {exc}\n")
+    if final_out.exists() and not any(final_out.iterdir()):
+        final_out.rmdir()  # an empty folder (ours, from the check): nothing to keep
     run = ChapterRun(
         stem=stem,
         backend=name,
         quick=args.quick,
         seed=args.seed,
-        out=out,
+        out=fresh,
+        final_out=final_out,
         flags=flags,
         record_full=args.record_full,
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -156,23 +157,44 @@ def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[st
         flush=True,
     )
     start = time.perf_counter()
-    log_path = out / "output.txt"
+    # The chapter swaps a fresh folder into `out` when it finishes, so the log is written
+    # beside it and moved in afterwards.
+    log_path = out.with_name(f".{out.name}.output-{os.getpid()}.txt")
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, bufsize=1
         )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            log.write(line)
-        code = proc.wait()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)  # the log first: an interrupt may come as soon as it is shown
+                sys.stdout.write(line)
+            code = proc.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C (or a SIGINT sent to mlf alone): pass it on and wait, so no chapter
+            # keeps running and writing files after mlf has gone.
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            raise
+        finally:
+            out.mkdir(parents=True, exist_ok=True)
+            log.flush()
+            os.replace(log_path, out / "output.txt")
     seconds = time.perf_counter() - start
     return ("ok" if code == 0 else f"failed ({code})"), seconds
 
 
-def _read_results(out: Path) -> dict | None:
+def _read_results(out: Path, since: float) -> dict | None:
+    """``out/results.json`` if this run wrote it (not older than ``since``, a ``time.time()``)."""
+    path = out / "results.json"
     try:
-        return json.loads((out / "results.json").read_text(encoding="utf-8"))
+        if path.stat().st_mtime < since:
+            return None  # a previous run's: a run that did not finish never reports it
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
 
@@ -206,9 +228,9 @@ def _cmd_run(args) -> int:
     for info in chapters:
         for name in names:
             out = outs[name, info.stem]
-            (out / "results.json").unlink(missing_ok=True)  # never report a previous run
+            since = time.time()
             status, seconds = _run_one(info, name, args, out)
-            results = _read_results(out) if status == "ok" else None
+            results = _read_results(out, since) if status == "ok" else None
             row = parity.make_row(info.stem, name, status, seconds, results, git)
             if args.quick:
                 parity.record(row)

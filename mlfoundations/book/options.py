@@ -82,7 +82,7 @@ def flag(name: str, **kwargs) -> Flag:
     """
     if not isinstance(name, str) or not name.startswith("--") or len(name) < 3:
         raise ValueError(f"name must be a long option like '--resume', got {name!r}")
-    reserved = {"--quick", "--seed", "--out", "--backend", "--help"}
+    reserved = {"--quick", "--seed", "--out", "--backend", "--record-full", "--help"}
     if name in reserved:
         raise ValueError(f"{name} is a common run option; choose another name")
     return Flag(name, dict(kwargs))

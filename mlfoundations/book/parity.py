@@ -36,7 +36,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,11 +155,9 @@ def _locked(path: Path):
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=1, sort_keys=True)
-        fh.write("\n")
-    os.replace(tmp, path)
+    from .report import jsonable, write_atomically
+
+    write_atomically(path, json.dumps(jsonable(payload), indent=1, sort_keys=True) + "\n")
 
 
 def _read_json(path: Path) -> dict:

@@ -9,6 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .report import file_mode
+
 STYLE = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
@@ -77,6 +79,7 @@ def save_figure(fig, path: str | os.PathLike, *, svg: bool = False) -> Path:
         os.close(fd)
         try:
             fig.savefig(tmp, format=target.suffix[1:])
+            os.chmod(tmp, file_mode())  # mkstemp made it 0600
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

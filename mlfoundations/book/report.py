@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import os
 import tempfile
@@ -95,23 +96,57 @@ def jsonable(value):
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return jsonable(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        return jsonable(value.item())
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and inf are not JSON: strict readers reject a bare NaN
     return value
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def count_nonfinite(value) -> int:
+    """How many NaN or infinite floats ``value`` holds (what :func:`jsonable` makes ``null``)."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return sum(count_nonfinite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(count_nonfinite(v) for v in value)
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        return int(np.sum(~np.isfinite(value)))
+    if isinstance(value, (float, np.floating)):
+        return 0 if math.isfinite(value) else 1
+    return 0
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the user's umask (``0o666 & ~umask``).
+
+    ``tempfile.mkstemp`` creates its files 0600; an atomic write that renames one into place
+    would otherwise leave outputs that only their owner can read.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomically(path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename:
+    a reader never sees a half-written file, and an interrupted write leaves the old one.
+    The file gets the user's umask, as ``open(path, "w")`` would give it."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def write_results(path, markdown: str, data: dict) -> tuple[Path, Path]:
@@ -135,6 +170,6 @@ def write_results(path, markdown: str, data: dict) -> tuple[Path, Path]:
     md_path = Path(path)
     json_path = md_path.with_suffix(".json")
     md_path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(md_path, markdown)
-    _write_atomically(json_path, json.dumps(jsonable(data), indent=2) + "\n")
+    write_atomically(md_path, markdown)
+    write_atomically(json_path, json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n")
     return md_path, json_path
