@@ -353,6 +353,22 @@ def torch_threads(n: int = 1):
         torch.set_num_threads(before)
 
 
+def row_dots(v, u):
+    """``s[b, k] = v[b] · u[b, k]`` for ``v`` of shape (B, D) and ``u`` of shape (B, K, D).
+
+    The same number on every backend, written the way each runs fastest (measured on 2 CPU
+    cores, word2vec's step with B = 4096, K + 1 = 6, D = 100): XLA (JAX, TensorFlow) runs
+    the einsum well and a broadcast product plus a sum 5x slower on JAX; PyTorch runs the
+    einsum as B tiny batched matrix products, half of its step time, and the broadcast
+    product 1.7x faster.
+    """
+    from keras import ops
+
+    if active_backend() == "torch":
+        return ops.sum(v[:, None, :] * u, axis=-1)  # (B, K)
+    return ops.einsum("bd,bkd->bk", v, u)  # (B, K)
+
+
 def _to_numpy(value) -> np.ndarray:
     from keras import ops
 

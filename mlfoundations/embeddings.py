@@ -35,7 +35,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .backend import torch_threads
+from .backend import row_dots, torch_threads
 from .checks import check_positive, check_positive_int
 from .reference import embeddings as ref
 
@@ -94,9 +94,7 @@ class SkipGram(keras.Model):
     def call(self, rows, training=None):
         v = self.w_in(rows[:, 0])  # (B, D) centre vectors
         u = self.w_out(rows[:, 1:])  # (B, 1 + K, D) context and noise vectors
-        # a broadcast product and a sum, not einsum: PyTorch turns this einsum into B tiny
-        # batched matmuls, which took half of its step time
-        return ops.sum(v[:, None, :] * u, axis=-1)  # (B, 1 + K)
+        return row_dots(v, u)  # (B, 1 + K): v_b · u_bk, the fastest way on each backend
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y_pred is None:
