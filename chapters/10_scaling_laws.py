@@ -4,7 +4,7 @@
 # Counting parameters and FLOPs, fitting Chinchilla's law as the paper describes, and an isoFLOP
 # sweep of small GPTs on a laptop.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 1 min, full ≈ 30 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 1–2.5 min, full ≈ 40 min on 2 CPU cores
 #
 # How good can a language model get for a given amount of computation, and should that
 # computation buy a bigger model or more data? Scaling laws answer with a formula fitted to
@@ -198,7 +198,14 @@ axes[0].loglog(C_grid, kaplan_N, "-.", label=r"Kaplan slope $C^{0.73}$")
 for name, info in ref.NAMED_RUNS.items():
     n_total = ref.param_counts(info["config"])["total"]
     axes[0].scatter(ref.training_flops(n_total, info["tokens"]), n_total, zorder=3)
-    axes[0].annotate(name, (ref.training_flops(n_total, info["tokens"]), n_total), fontsize=8)
+    below = name == "Llama-2 70B"  # it sits next to Chinchilla: label it underneath
+    axes[0].annotate(
+        name,
+        (ref.training_flops(n_total, info["tokens"]), n_total),
+        fontsize=8,
+        textcoords="offset points",
+        xytext=(4, -10 if below else 4),
+    )
 axes[0].set(xlabel="training compute C (FLOPs)", ylabel="parameters N", title="N_opt(C)")
 axes[0].legend(fontsize=8)
 axes[1].semilogx(C_grid, refit_curve.tokens_per_param, label="refit")
