@@ -411,6 +411,8 @@ def _headline_table(stem, rows, commit, mode, names, labels, marks) -> list[str]
         agree = first.get("agree")
         width, _ = spread(counted)
         text = f"{_fmt(width)} ({'≤ ' + _fmt(agree) if agree is not None else 'not declared'})"
+        if len(counted) < 2:  # nothing to compare at this commit
+            text = "—"
         failed = any(m.kind == "agree" and m.headline == name for m in marks)
         spreads.append(f"**{text} ✗**" if failed else text)
     lines.append("| " + " | ".join(bands) + " |")
