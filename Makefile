@@ -15,8 +15,8 @@ STAMP := $(VENV)/.installed
 # pytest exits 5 when a selection has no tests; that is not a failure here.
 PYTEST = $(BIN)/python -m pytest
 ok5 = || [ $$? -eq 5 ]
-export TF_CPP_MIN_LOG_LEVEL ?= 3
-export TF_ENABLE_ONEDNN_OPTS ?= 0
+# Backend log silencing is set in one place, mlfoundations.backend.QUIET_ENV, and applied
+# by mlf, the docs hooks and the test conftest.
 export NO_MKDOCS_2_WARNING ?= 1
 
 .PHONY: run test lint test-reference test-keras test-parity test-site docs serve bench parity venv assets constraints clean

@@ -1,7 +1,7 @@
 """Measured cost of training on the digits data (chapters 4 and 5), next to the peer libraries.
 
     KERAS_BACKEND=jax python benchmarks/training.py
-    # writes benchmarks/results/training_jax.md
+    # writes benchmarks/results/training_jax.md and training_jax.json (same rows)
 
 Two models, each trained by several implementations in the same process, on the same
 standardised training part of ``data.load("digits", val_size=0)`` (1437 samples, 64
@@ -69,11 +69,12 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from mlfoundations import data  # noqa: E402
 from mlfoundations.backend import active_backend, package_version  # noqa: E402
-from mlfoundations.book.report import format_table  # noqa: E402
+from mlfoundations.book.report import format_table, write_results  # noqa: E402
 from mlfoundations.mlp import mlp as keras_mlp  # noqa: E402
 from mlfoundations.mlp import to_reference  # noqa: E402
-from mlfoundations.reference import logistic  # noqa: E402
+from mlfoundations.reference import logistic, losses  # noqa: E402
 from mlfoundations.reference import mlp as ref_mlp  # noqa: E402
+from mlfoundations.reference import optim as ref_optim  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HIDDEN = 128
@@ -128,7 +129,7 @@ def linear_predict(W, b):
 def softmax_objective(W, b, X, y) -> float:
     """``J = mean CE + λ₂‖W‖²`` on the training data, in float64: how far each fit got."""
     W, b = np.asarray(W, np.float64), np.asarray(b, np.float64)
-    return logistic.softmax_cross_entropy(y, X @ W + b) + L2 * float(np.sum(W**2))
+    return losses.softmax_cross_entropy(y, X @ W + b) + L2 * float(np.sum(W**2))
 
 
 def keras_dense(n_features, n_classes):
@@ -159,7 +160,7 @@ def fit_full_batch(model, X, y, epochs):
 
 def numpy_mlp(X, y, epochs, batch_size):
     net = ref_mlp.MLP([X.shape[1], HIDDEN, 10], "relu", seed=0, dtype=np.float32)
-    optimizer = ref_mlp.Adam(lr=ADAM_LR)
+    optimizer = ref_optim.Adam(lr=ADAM_LR)
     ref_mlp.train(net, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size)
     return net
 
@@ -375,14 +376,40 @@ def main(argv=None) -> Path:
     ]
     text = header(backend, split, args)
     out = args.out or RESULTS / f"training_{backend}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n\n" + "\n\n".join(tables) + "\n", encoding="utf-8")
+    payload = {
+        "benchmark": "training",
+        "backend": backend,
+        "versions": {
+            "keras": keras.__version__,
+            backend: package_version(backend),
+            "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__,
+            "torch": torch.__version__,
+        },
+        "settings": {
+            "l2": L2,
+            "gd_lr": GD_LR,
+            "adam_lr": ADAM_LR,
+            "hidden": HIDDEN,
+            "logistic_epochs": args.logistic_epochs,
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "repeats": args.repeats,
+            "n_train": len(split.X_train),
+            "n_test": len(split.X_test),
+            "cpus": os.cpu_count(),
+        },
+        "description": text,
+        "softmax_regression": logistic_rows,
+        "mlp": mlp_rows,
+    }
+    md_path, json_path = write_results(out, text + "\n\n" + "\n\n".join(tables) + "\n", payload)
     print(text)
     for rows in (logistic_rows, mlp_rows):
         print()
         print(format_table(rows, floatfmt=".3g", style="plain"))
-    print(f"wrote {out}")
-    return out
+    print(f"wrote {md_path} and {json_path}")
+    return md_path
 
 
 if __name__ == "__main__":

@@ -33,10 +33,9 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 
-from mlfoundations import baselines, data
+from mlfoundations import data, sklearn_baselines
 from mlfoundations.book.plotting import subplots
-from mlfoundations.reference import baselines as ref
-from mlfoundations.reference import trees
+from mlfoundations.reference import naive_bayes, neighbors, trees
 
 # %% [markdown]
 # ## The suite
@@ -71,11 +70,13 @@ from mlfoundations.reference import trees
 # %%
 seeds = run.size([run.seed], [run.seed + i for i in range(5)])
 rows_by_seed = {
-    seed: [row for name in data.DATASETS for row in baselines.baseline_table(name, seed=seed)]
+    seed: [
+        row for name in data.DATASETS for row in sklearn_baselines.baseline_table(name, seed=seed)
+    ]
     for seed in seeds
 }
 rows = rows_by_seed[run.seed]
-summary = baselines.summarize([row for seed in seeds for row in rows_by_seed[seed]])
+summary = sklearn_baselines.summarize([row for seed in seeds for row in rows_by_seed[seed]])
 classification = list(dict.fromkeys(r["dataset"] for r in rows if "accuracy" in r))
 regression = list(dict.fromkeys(r["dataset"] for r in rows if "r2" in r))
 
@@ -86,8 +87,8 @@ def wide(summary_rows, metric, datasets, models):
     return [{"model": m, **{d: cell[m, d] for d in datasets}} for m in models]
 
 
-accuracy_table = wide(summary, "accuracy", classification, baselines.CLASSIFICATION_MODELS)
-r2_table = wide(summary, "r2", regression, baselines.REGRESSION_MODELS)
+accuracy_table = wide(summary, "accuracy", classification, sklearn_baselines.CLASSIFICATION_MODELS)
+r2_table = wide(summary, "r2", regression, sklearn_baselines.REGRESSION_MODELS)
 over = f"mean of {len(seeds)} seeds" if len(seeds) > 1 else f"seed {run.seed}"
 run.table(accuracy_table, floatfmt=".3f", title=f"Test accuracy ({over})")
 run.table(r2_table, floatfmt=".3f", title=f"Test R² ({over})")
@@ -152,7 +153,7 @@ run.figure(fig, "baseline_heatmap")
 
 # %%
 spread = []
-for best in baselines.best_rows(summary):
+for best in sklearn_baselines.best_rows(summary):
     metric = "accuracy" if "accuracy" in best else "r2"
     spread.append({"dataset": best["dataset"], "best model": best["model"], "metric": metric,
                    "score": best[metric]})  # fmt: skip
@@ -334,7 +335,7 @@ for name in ["iris", "wine", "breast_cancer", "digits"]:
              for a in alphas),
             key=lambda m: m.score(s.X_val, s.y_val),
         )  # fmt: skip
-        (forest,) = baselines.baseline_table(s, models="random_forest", seed=seed)
+        (forest,) = sklearn_baselines.baseline_table(s, models="random_forest", seed=seed)
         scores.append([full.score(s.X_train, s.y_train), full.score(s.X_test, s.y_test),
                        full.get_n_leaves(), pruned.score(s.X_test, s.y_test),
                        pruned.get_n_leaves(), forest["accuracy"]])  # fmt: skip
@@ -355,18 +356,19 @@ run.record(tree_overfitting=prune_rows)
 #
 # **"k-NN classifies a point by the majority label of its k nearest points"** and
 # **"naive Bayes applies Bayes' theorem assuming independent features."** Both are exact
-# descriptions of what scikit-learn computes. The NumPy references in
-# `mlfoundations.reference.baselines` do just that (a vote among the $k$ nearest by
-# Euclidean distance; $p(c\mid x) \propto p(c)\prod_j \mathcal N(x_j;\mu_{cj},\sigma^2_{cj})$)
+# descriptions of what scikit-learn computes. The NumPy references
+# `mlfoundations.reference.neighbors` and `mlfoundations.reference.naive_bayes` do just
+# that (a vote among the $k$ nearest by Euclidean distance;
+# $p(c\mid x) \propto p(c)\prod_j \mathcal N(x_j;\mu_{cj},\sigma^2_{cj})$)
 # and reproduce the library's predictions and probabilities.
 
 # %%
 agree_rows = []
 for name in ["iris", "wine", "breast_cancer", "spirals"]:
     s = data.load(name, seed=run.seed)
-    knn_ours = ref.knn_predict(s.X_train, s.y_train, s.X_test, k=5)
+    knn_ours = neighbors.knn_predict(s.X_train, s.y_train, s.X_test, k=5)
     knn_sk = KNeighborsClassifier(5).fit(s.X_train, s.y_train).predict(s.X_test)
-    nb_ours = ref.gaussian_nb_predict_proba(s.X_train, s.y_train, s.X_test)
+    nb_ours = naive_bayes.gaussian_nb_predict_proba(s.X_train, s.y_train, s.X_test)
     nb_sk = GaussianNB().fit(s.X_train, s.y_train).predict_proba(s.X_test)
     np.testing.assert_array_equal(knn_ours, knn_sk)
     np.testing.assert_allclose(nb_ours, nb_sk, atol=1e-7)
@@ -431,11 +433,11 @@ run.headline(
 # the groups: 1 for the same partition, about 0 for a random one.
 
 # %%
-km_row = baselines.kmeans_baseline("iris", seed=run.seed)
+km_row = sklearn_baselines.kmeans_baseline("iris", seed=run.seed)
 iris_raw = data.load("iris", seed=run.seed, standardize=False)
 X_iris = np.concatenate([iris_raw.X_train, iris_raw.X_val, iris_raw.X_test])
 y_iris = np.concatenate([iris_raw.y_train, iris_raw.y_val, iris_raw.y_test])
-scaled_clusters = baselines.make_kmeans(3, seed=run.seed).fit_predict(X_iris)
+scaled_clusters = sklearn_baselines.make_kmeans(3, seed=run.seed).fit_predict(X_iris)
 raw_clusters = KMeans(3, n_init=10, random_state=run.seed).fit_predict(X_iris)
 # Cluster numbers are arbitrary; for the figure, name each cluster after its commonest species.
 majority = {c: np.bincount(y_iris[raw_clusters == c]).argmax() for c in range(3)}

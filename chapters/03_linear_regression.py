@@ -14,13 +14,13 @@
 from mlfoundations.book import chapter
 
 run = chapter.setup("03_linear_regression")
-import keras  # noqa: E402  (after setup(): it has chosen the backend)
-import numpy as np  # noqa: E402
-from sklearn.linear_model import Lasso, LinearRegression  # noqa: E402
+import keras  # after setup(): it has chosen the backend
+import numpy as np
+from sklearn.linear_model import Lasso, LinearRegression
 
-from mlfoundations import baselines, data, linear  # noqa: E402
-from mlfoundations.book.plotting import subplots  # noqa: E402
-from mlfoundations.reference import linear as ref  # noqa: E402
+from mlfoundations import data, linear, sklearn_baselines
+from mlfoundations.book.plotting import subplots
+from mlfoundations.reference import linear as ref
 
 print("Keras backend:", keras.backend.backend())
 
@@ -65,7 +65,7 @@ sk = LinearRegression().fit(x_line, y_line)
 lr_line = 0.5 * ref.max_stable_lr(x_line)  # a safe step: half the stability bound (below)
 epochs_line = run.size(300, 1000)
 gd = ref.gradient_descent(x_line, y_line, lr=lr_line, epochs=epochs_line)
-kr = linear.gradient_descent(x_line, y_line, lr=lr_line, epochs=epochs_line, verbose=run.verbose)
+kr = linear.fit_sgd(x_line, y_line, lr=lr_line, epochs=epochs_line, verbose=run.verbose)
 
 fits = [
     {"method": "closed form (lstsq)", "slope w": w_cf[0], "intercept b": b_cf},
@@ -219,7 +219,7 @@ run.figure(fig, "learning_rate_sweep")
 # `"mse"`, as the seed's PyTorch code does) agrees:
 
 # %%
-seed_keras = linear.gradient_descent(X_s, y_s, lr=0.1, epochs=50, verbose=run.verbose)
+seed_keras = linear.fit_sgd(X_s, y_s, lr=0.1, epochs=50, verbose=run.verbose)
 seed_numpy = sweep["0.1 (the seed's)"]
 print(f"{run.backend}: loss after 50 steps of SGD(0.1) = {seed_keras.history[-1]:.4f} "
       f"(NumPy {seed_numpy.history[50]:.4f})")  # fmt: skip
@@ -292,7 +292,7 @@ path_coef = np.array(
 l1_demo = 2.0
 lasso_np = ref.gradient_descent(X_d, y_d, lr=lr_d, epochs=epochs_d, l1=l1_demo)
 lasso_sk = Lasso(alpha=ref.lasso_alpha(l1_demo), tol=1e-10, max_iter=100_000).fit(X_d, y_d)
-lasso_kr = linear.gradient_descent(X_d, y_d, lr=lr_d, epochs=run.size(300, 2000), l1=l1_demo,
+lasso_kr = linear.fit_sgd(X_d, y_d, lr=lr_d, epochs=run.size(300, 2000), l1=l1_demo,
                                    verbose=run.verbose)  # fmt: skip
 lasso_diff = float(np.abs(lasso_np.w - lasso_sk.coef_).max())
 np.testing.assert_allclose(lasso_np.w, lasso_sk.coef_, atol=1e-3 if run.quick else 1e-6)
@@ -344,7 +344,7 @@ def scores(w, b):
 
 lr_h, epochs_h = 0.5 * ref.max_stable_lr(X_h), run.size(200, 1000)
 gd_h = ref.gradient_descent(X_h, y_h, lr=lr_h, epochs=epochs_h)
-kr_h = linear.gradient_descent(X_h, y_h, lr=lr_h, epochs=epochs_h, verbose=run.verbose)
+kr_h = linear.fit_sgd(X_h, y_h, lr=lr_h, epochs=epochs_h, verbose=run.verbose)
 ours = [
     {"model": "ch. 3: closed form (NumPy)", **scores(w_h, b_h)},
     {"model": "ch. 3: gradient descent (NumPy)", **scores(gd_h.w, gd_h.b)},
@@ -352,7 +352,7 @@ ours = [
 ]
 base = [
     {"model": row["model"], "r2": row["r2"], "rmse": row["rmse"]}
-    for row in baselines.baseline_table(houses, seed=run.seed)
+    for row in sklearn_baselines.baseline_table(houses, seed=run.seed)
 ]
 run.table(ours + base, title="house_prices, test split")
 run.record(house_prices=ours)

@@ -15,15 +15,16 @@
 from mlfoundations.book import chapter
 
 run = chapter.setup("04_logistic_regression")
-import keras  # noqa: E402  (after setup(): it has chosen the backend)
-import numpy as np  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
+import keras  # after setup(): it has chosen the backend
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 
-from mlfoundations import backend, baselines, data, logistic  # noqa: E402
-from mlfoundations.book.plotting import subplots  # noqa: E402
-from mlfoundations.reference import logistic as ref  # noqa: E402
-from mlfoundations.testing import numerical_gradient, relative_error  # noqa: E402
+from mlfoundations import backend, data, logistic, sklearn_baselines
+from mlfoundations.book.plotting import subplots
+from mlfoundations.reference import logistic as ref
+from mlfoundations.reference import losses
+from mlfoundations.testing import numerical_gradient, relative_error
 
 print("Keras backend:", keras.backend.backend())
 
@@ -50,12 +51,14 @@ p_right = np.array([0.99, 0.5, 0.1, 0.01])
 logits_right = np.log(p_right / (1 - p_right))
 cost_rows = [
     {"p(correct class)": p, "−log p (nats)": -np.log(p),
-     "from logits": ref.binary_cross_entropy([1.0], [z])}
+     "from logits": losses.sigmoid_cross_entropy([1.0], [z])}
     for p, z in zip(p_right, logits_right, strict=True)
 ]  # fmt: skip
 run.table(cost_rows, title="Cross-entropy of one prediction")
 np.testing.assert_allclose([r["from logits"] for r in cost_rows], -np.log(p_right), rtol=1e-12)
-print("confident mistake, logit −1000 for a positive:", ref.binary_cross_entropy([1.0], [-1000.0]))
+print(
+    "confident mistake, logit −1000 for a positive:", losses.sigmoid_cross_entropy([1.0], [-1000.0])
+)
 
 # %% [markdown]
 # Being 99 % sure and right costs 0.01 nats; a coin flip costs $\log 2 \approx 0.69$;
@@ -145,7 +148,7 @@ for name, (X, y, l2, momentum, keras_steps) in problems.items():
     C = ref.sklearn_C(l2, n)
     sk = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
     gd = ref.gradient_descent(X, y, lr=1 / L, epochs=run.size(2000, 5000), l2=l2)
-    kr = logistic.gradient_descent(X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum,
+    kr = logistic.fit_sgd(X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum,
                                    verbose=run.verbose)  # fmt: skip
     fits[name] = {"sklearn": sk, "numpy": gd, "keras": kr, "star": (w_star, b_star)}
     candidates = [("scikit-learn (L-BFGS)", sk.coef_[0], sk.intercept_[0]),
@@ -242,7 +245,7 @@ soft_sk = LogisticRegression(
     C=ref.sklearn_C(l2_iris, len(iris.y_train)), tol=1e-12, max_iter=10_000
 )
 soft_sk.fit(iris.X_train, iris.y_train)
-soft_kr = logistic.gradient_descent(
+soft_kr = logistic.fit_sgd(
     iris.X_train, iris.y_train, lr=1.0, epochs=run.size(300, 2000), l2=l2_iris, n_classes=3,
     momentum=0.9, verbose=run.verbose,
 )  # fmt: skip
@@ -280,7 +283,7 @@ ours = [
 ]  # fmt: skip
 base = [
     {"model": row["model"], "accuracy": row["accuracy"], "f1_macro": row["f1_macro"]}
-    for row in baselines.baseline_table(cancer, seed=run.seed)
+    for row in sklearn_baselines.baseline_table(cancer, seed=run.seed)
 ]
 run.table(ours + base, title="breast_cancer, test split")
 run.record(breast_cancer=ours)

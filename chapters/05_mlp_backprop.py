@@ -48,11 +48,12 @@ import time
 import keras
 import numpy as np
 
-from mlfoundations import baselines, data
+from mlfoundations import data, sklearn_baselines
 from mlfoundations.backend import value_and_grad
 from mlfoundations.book.plotting import subplots
 from mlfoundations.mlp import mlp, to_reference
 from mlfoundations.reference import mlp as ref
+from mlfoundations.reference import optim
 from mlfoundations.testing import numerical_gradient, relative_error
 
 # %% [markdown]
@@ -242,7 +243,7 @@ for i, name in enumerate(datasets):
             net,
             split.X_train,
             split.y_train,
-            optimizer=ref.Adam(lr=0.01),
+            optimizer=optim.Adam(lr=0.01),
             epochs=run.size(150, 400),
             batch_size=32,
             seed=run.seed,
@@ -289,7 +290,7 @@ for width in widths:
         net,
         x_train,
         target(x_train),
-        optimizer=ref.Adam(lr=0.01),
+        optimizer=optim.Adam(lr=0.01),
         epochs=run.size(1500, 6000),
         seed=run.seed,
     )
@@ -363,14 +364,14 @@ for name in ["digits", "moons"]:
         net,
         split.X_train,
         split.y_train,
-        optimizer=ref.Adam(lr=1e-2),
+        optimizer=optim.Adam(lr=1e-2),
         epochs=epochs,
         batch_size=batch_size,
         seed=run.seed,
     )
     numpy_acc = float(np.mean(net.predict(split.X_test) == split.y_test))
     numpy_seconds = time.perf_counter() - start
-    for row in baselines.baseline_table(
+    for row in sklearn_baselines.baseline_table(
         split, models=["logistic_regression", "svm_rbf", "mlp"], seed=run.seed
     ):
         comparison.append(

@@ -47,6 +47,8 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
+from mlfoundations.book.options import child_env
+
 log = logging.getLogger("mkdocs.hooks.chapters")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,16 +116,9 @@ def _execute(path: Path, backend: str, out_dir: Path):
     from nbclient.exceptions import CellExecutionError
 
     nb = jupytext.read(path)
-    env = {
-        "KERAS_BACKEND": backend,
-        "MLF_QUICK": "1",
-        "MLF_OUT": str(out_dir),
-        "MLF_SEED": "0",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
-        "PYTHONWARNINGS": "ignore::DeprecationWarning",
-    }
+    env = child_env(backend=backend, quick=True, seed=0, out=out_dir, base={})
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures on the page
+    env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits this process's environment
     start = time.perf_counter()

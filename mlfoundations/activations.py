@@ -10,6 +10,9 @@ each backend's automatic differentiation; the tests compare those with the hand-
 Note the two GELUs: ``keras.activations.gelu`` (and ``activation="gelu"``) is the exact
 ``x Φ(x)``, while ``keras.ops.gelu`` defaults to the tanh approximation. Here they have
 different names, :func:`gelu` and :func:`gelu_tanh`.
+
+Every name here has a twin of the same signature in the reference. One-sided names (NumPy
+only): the derivatives ``*_grad``, and ``identity`` (a Keras layer with no activation).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable
 import keras
 from keras import ops
 
-from .checks import check_choice
+from .checks import check_choice, check_positive
 
 _register = keras.saving.register_keras_serializable(package="mlfoundations")
 
@@ -73,12 +76,16 @@ def gelu_tanh(x):
 
 
 @_register
-def softmax(x, axis: int = -1):
-    """``softmax(z)_i = exp(z_i - max z) / Σ_j exp(z_j - max z)`` along ``axis``.
+def softmax(x, axis: int = -1, temperature: float = 1.0):
+    """``softmax(z / T)_i = exp(z_i/T - max z/T) / Σ_j exp(z_j/T - max z/T)`` along ``axis``.
 
-    Shape: ``(..., K)`` -> same shape, summing to 1 along ``axis``.
+    Shape: ``(..., K)`` -> same shape, summing to 1 along ``axis``. ``temperature`` T > 0
+    sharpens (T < 1) or flattens (T > 1) the distribution, as in the reference.
     """
+    temperature = check_positive(temperature, "temperature")
     z = ops.convert_to_tensor(x)
+    if temperature != 1.0:
+        z = z / temperature
     z = z - ops.stop_gradient(ops.max(z, axis=axis, keepdims=True))  # shift invariance
     e = ops.exp(z)
     return e / ops.sum(e, axis=axis, keepdims=True)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .checks import check_seed
+
 BACKENDS: tuple[str, ...] = ("tensorflow", "jax", "torch")
 """The Keras backends this project supports and tests."""
 
@@ -60,16 +62,27 @@ def package_version(name: str) -> str | None:
     return None
 
 
-def quiet_backend_logs() -> None:
+QUIET_ENV: dict[str, str] = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",  # TensorFlow's C++ start-up log
+    "TF_ENABLE_ONEDNN_OPTS": "0",  # the oneDNN notice (and its run-to-run rounding changes)
+    "GRPC_VERBOSITY": "ERROR",
+    "ABSL_MIN_LOG_LEVEL": "3",  # XLA/JAX's absl messages ("no GPU found")
+}
+"""The environment that silences backend start-up chatter: the one place it is written.
+:func:`quiet_backend_logs` applies it to this process, and
+:func:`mlfoundations.book.options.child_env` to the processes that run chapters,
+benchmarks and tests."""
+
+
+def quiet_backend_logs(environ=None) -> None:
     """Silence TensorFlow/XLA start-up chatter so pages and CI logs stay clean.
 
-    Sets environment defaults (never overrides what the user set): TensorFlow's C++ log
-    level, oneDNN's notice, and JAX's "no GPU found" warning. Call before ``import keras``.
+    Sets the :data:`QUIET_ENV` variables as defaults (never overriding what the user set)
+    in ``environ`` (default ``os.environ``). Call before ``import keras``.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+    environ = os.environ if environ is None else environ
+    for key, value in QUIET_ENV.items():
+        environ.setdefault(key, value)
 
 
 def active_backend() -> str:
@@ -146,8 +159,7 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> int:
     int
         The seed.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (seed the legacy global RNG learners use)
     import keras  # noqa: F401  (the backend was chosen before this point)

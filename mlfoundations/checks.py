@@ -88,6 +88,27 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+SEED_LIMIT = 2**32
+"""Seeds are integers ``0 <= seed < 2**32``: what NumPy's legacy seeding and TensorFlow accept."""
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """Return ``seed`` as a Python int after checking it is an integer in ``[0, 2**32)``.
+
+    Python and NumPy integers pass; ``bool`` (``True`` is not a seed), floats (``1.0``
+    included) and strings are rejected with a ``TypeError``, negative or too large values
+    with a ``ValueError``. The one seed check of the package: data generators, models,
+    ``seed_everything``, the chapter options and ``mlf`` all call it.
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer in [0, 2**32), got {type(seed).__name__} {seed!r}"
+        )
+    if not 0 <= seed < SEED_LIMIT:
+        raise ValueError(f"{name} must be an integer in [0, 2**32), got {seed}")
+    return int(seed)
+
+
 def check_choice(value, name: str, choices) -> str:
     """Return ``value`` after checking it is one of ``choices`` (listed in the error)."""
     if value not in choices:
@@ -103,3 +124,24 @@ def check_binary_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
         shown = ", ".join(str(v) for v in values[:6])
         raise ValueError(f"{name} must hold binary labels 0/1 only, got values {{{shown}}}")
     return y.astype(np.float64)
+
+
+def check_train_and_query(X_train, y_train, X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate a fit-and-predict call: 2-D finite ``X_train`` and ``X`` with the same number
+    of features, and 1-D integer class labels ``y_train``, one per training row.
+
+    Returns ``(X_train, y_train, X)`` with the arrays as float64 and the labels unchanged.
+    """
+    X_train = as_float_array(X_train, "X_train", ndim=2)
+    y_train = np.asarray(y_train)
+    if y_train.ndim != 1:
+        raise ValueError(f"y_train must be 1-dimensional, got shape {y_train.shape}")
+    if not np.issubdtype(y_train.dtype, np.integer):
+        raise TypeError(f"y_train must hold integer class labels, got dtype {y_train.dtype}")
+    check_same_length(X_train, y_train, "X_train", "y_train")
+    X = as_float_array(X, "X", ndim=2)
+    if X.shape[1] != X_train.shape[1]:
+        raise ValueError(
+            f"X must have {X_train.shape[1]} features like X_train, got shape {X.shape}"
+        )
+    return X_train, y_train, X

@@ -33,6 +33,7 @@ from .checks import (
     check_positive,
     check_positive_int,
     check_same_length,
+    check_seed,
 )
 
 SKLEARN_DATASETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
@@ -86,9 +87,7 @@ class Split:
 
 
 def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(check_seed(seed))
 
 
 def make_noisy_line(n_samples=100, slope=2.0, intercept=1.0, noise=1.0, seed=0):

@@ -9,7 +9,15 @@ where ``λ₂``/``λ₁`` are Keras' ``regularizers.L2(l2)``/``L1(l1)`` on the k
 ``optimizers.SGD(lr)`` then takes the step ``θ ← θ − lr·∇J`` that the NumPy reference takes.
 One difference is kept on purpose: Keras handles the L1 term by its subgradient
 ``λ₁·sign(w)``, not by a proximal step, so its lasso weights hover around zero instead of
-landing on it (chapter 3 measures this).
+landing on it (chapter 3 measures this). The MSE itself is :func:`mlfoundations.losses.mse`.
+
+One-sided names (Keras only): ``linear_model``, ``coefficients`` and ``fit_sgd``, which
+trains with ``model.fit`` and takes Keras' options (``momentum``, ``verbose``) where the
+reference's ``gradient_descent`` takes its own (``seed``, ``record_path``). The reference's
+closed form, gradients and penalty mappings have no Keras twin (``check_regression_data``,
+``predict``, ``objective``, ``mse_gradient``, ``mse_hessian``, ``max_stable_lr``,
+``fit_closed_form``, ``ridge_alpha``, ``lasso_alpha``, ``soft_threshold``,
+``gradient_descent``).
 """
 
 from __future__ import annotations
@@ -17,25 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_positive, check_positive_int
-from .reference.linear import DescentResult, check_descent_args, check_regression_data
-
-
-def mse(y_true, y_pred):
-    """Mean squared error ``(1/n) Σ (ŷ_i − y_i)²`` in ``keras.ops``.
-
-    Parameters
-    ----------
-    y_true, y_pred : tensor of shape (n_samples,) or (n_samples, 1)
-
-    Returns
-    -------
-    scalar tensor
-    """
-    from keras import ops
-
-    y_true = ops.convert_to_tensor(y_true)
-    y_pred = ops.convert_to_tensor(y_pred)
-    return ops.mean(ops.square(ops.reshape(y_pred, (-1,)) - ops.reshape(y_true, (-1,))))
+from .optim import fit_steps, sgd
+from .reference.linear import check_regression_data
+from .reference.optim import DescentResult, check_descent_args
 
 
 def linear_model(n_features: int, *, l2: float = 0.0, l1: float = 0.0, w0=None, b0: float = 0.0):
@@ -86,7 +78,7 @@ def coefficients(model) -> tuple[np.ndarray, float]:
     return kernel[:, 0].astype(np.float64), float(bias[0])
 
 
-def gradient_descent(
+def fit_sgd(
     X,
     y,
     *,
@@ -130,16 +122,15 @@ def gradient_descent(
     -------
     DescentResult
         ``w``, ``b`` as NumPy; ``history`` holds the mean training objective of each call
-        of ``fit``'s epochs (see :func:`fit_steps`) and ends with ``J`` at the final weights.
+        of ``fit``'s epochs (see :func:`mlfoundations.optim.fit_steps`) and ends with ``J``
+        at the final weights.
     """
-    import keras
 
     X, y = check_regression_data(X, y)
     n, d = X.shape
     lr, epochs, batch_size = check_descent_args(lr, epochs, batch_size, n)
-    momentum = check_positive(momentum, "momentum", allow_zero=True)
     model = linear_model(d, l2=l2, l1=l1, w0=w0, b0=b0)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum), loss="mse")
+    model.compile(optimizer=sgd(lr, momentum=momentum), loss="mse")
     losses = fit_steps(model, X, y.reshape(-1, 1), epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, verbose=verbose)  # fmt: skip
     w, b = coefficients(model)
@@ -148,52 +139,3 @@ def gradient_descent(
     history = np.array(losses + [final], dtype=np.float64)
     diverged = not np.all(np.isfinite(history))
     return DescentResult(w, b, history, None, diverged, epochs * -(-n // batch_size))
-
-
-FULL_BATCH_CHUNK = 200_000
-"""Most values (``repeats × n_samples × n_features``) a tiled full-batch chunk may hold."""
-
-
-def fit_steps(model, X, y, *, epochs: int, batch_size: int, shuffle: bool = True, verbose=0):
-    """``model.fit`` for ``epochs`` passes, fast also when every pass is one full batch.
-
-    A ``fit`` epoch has a fixed cost (tens of milliseconds on TensorFlow) that dwarfs one
-    full-batch step on a small data set. So when ``batch_size >= n_samples`` the data are
-    tiled ``r`` times and fitted with ``batch_size = n_samples`` and ``shuffle=False``: each
-    batch is then exactly the whole data set, and one ``fit`` epoch takes ``r`` identical
-    full-batch gradient steps. Mini-batch runs are passed to ``fit`` unchanged.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Compiled.
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples, ...)
-    epochs, batch_size : int
-    shuffle : bool, default True
-    verbose : int, default 0
-
-    Returns
-    -------
-    list of float
-        ``fit``'s ``loss`` per ``fit`` epoch: one value per pass for mini-batches, one per
-        tiled chunk (the mean of ``J`` over its ``r`` steps) for the full batch.
-    """
-    X = np.asarray(X, dtype="float32")
-    y = np.asarray(y, dtype="float32")
-    n = X.shape[0]
-    if batch_size < n:
-        fit = model.fit(X, y, batch_size=batch_size, epochs=epochs, shuffle=shuffle,
-                        verbose=verbose)  # fmt: skip
-        return [float(v) for v in fit.history["loss"]]
-    repeats = max(1, min(epochs, FULL_BATCH_CHUNK // X.size))
-    full_chunks, rest = divmod(epochs, repeats)
-    losses: list[float] = []
-    for r, fit_epochs in ((repeats, full_chunks), (rest, 1 if rest else 0)):
-        if fit_epochs == 0:
-            continue
-        X_r, y_r = np.concatenate([X] * r), np.concatenate([y] * r)  # (r·n, ...)
-        fit = model.fit(X_r, y_r, batch_size=n, epochs=fit_epochs, shuffle=False,
-                        verbose=verbose)  # fmt: skip
-        losses += [float(v) for v in fit.history["loss"]]
-    return losses

@@ -6,6 +6,14 @@ Same model and objective as :mod:`mlfoundations.reference.logistic`:
 
 ``keras.regularizers.L2(l2)`` adds ``l2 · Σ w²`` to the mean loss and leaves the bias alone,
 so ``λ₂ = l2`` and scikit-learn's ``C = 1/(2nλ₂)`` (derived in the reference module).
+The sigmoid is :func:`mlfoundations.activations.sigmoid` and the cross-entropies are in
+:mod:`mlfoundations.losses`.
+
+One-sided names (Keras only): ``logistic_model``, ``coefficients`` and ``fit_sgd``
+(``model.fit`` with Keras' SGD, binary or softmax by ``n_classes``). The reference's
+``check_binary_data``, ``check_class_data``, ``predict_proba``, ``bce_gradient``,
+``objective``, ``gradient_descent``, ``softmax_gradient``, ``softmax_gradient_descent``,
+``fit_newton``, ``sklearn_C`` and ``l2_from_C`` have no Keras twin.
 """
 
 from __future__ import annotations
@@ -13,45 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_positive, check_positive_int
-from .linear import fit_steps
-from .reference.linear import DescentResult, check_descent_args
+from .optim import fit_steps, sgd
 from .reference.logistic import check_binary_data, check_class_data
-
-
-def sigmoid(x):
-    """Logistic sigmoid ``σ(x) = 1/(1 + e^{−x})`` in ``keras.ops`` (stable for any ``x``).
-
-    Parameters
-    ----------
-    x : tensor, any shape
-
-    Returns
-    -------
-    tensor of the same shape
-    """
-    from keras import ops
-
-    return ops.sigmoid(ops.convert_to_tensor(x))
-
-
-def binary_cross_entropy(y, logits):
-    """Mean binary cross-entropy from logits, ``max(z,0) − y z + log(1 + e^{−|z|})``.
-
-    Parameters
-    ----------
-    y : tensor of shape (n_samples,)
-        Labels 0/1.
-    logits : tensor of shape (n_samples,)
-
-    Returns
-    -------
-    scalar tensor
-    """
-    from keras import ops
-
-    z = ops.convert_to_tensor(logits)
-    y = ops.cast(ops.convert_to_tensor(y), z.dtype)
-    return ops.mean(ops.relu(z) - y * z + ops.log1p(ops.exp(-ops.abs(z))))
+from .reference.optim import DescentResult, check_descent_args
 
 
 def logistic_model(n_features: int, *, l2: float = 0.0, n_classes: int = 2):
@@ -91,7 +63,7 @@ def logistic_model(n_features: int, *, l2: float = 0.0, n_classes: int = 2):
     )
 
 
-def gradient_descent(
+def fit_sgd(
     X,
     y,
     *,
@@ -131,9 +103,8 @@ def gradient_descent(
     -------
     DescentResult
         ``w`` of shape (n_features,) and float ``b`` (binary) or ``W`` (n_features, K) and
-        ``b`` (K,); ``history`` is ``fit``'s loss (see :func:`mlfoundations.linear.fit_steps`).
+        ``b`` (K,); ``history`` is ``fit``'s loss (see :func:`mlfoundations.optim.fit_steps`).
     """
-    import keras
 
     if n_classes == 2:
         X, y = check_binary_data(X, y)
@@ -145,9 +116,8 @@ def gradient_descent(
         targets = y.astype("float32")
     n, d = X.shape
     lr, epochs, batch_size = check_descent_args(lr, epochs, batch_size, n)
-    momentum = check_positive(momentum, "momentum", allow_zero=True)
     model = logistic_model(d, l2=l2, n_classes=n_classes)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum), loss=loss)
+    model.compile(optimizer=sgd(lr, momentum=momentum), loss=loss)
     losses = fit_steps(model, X, targets, epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, verbose=verbose)  # fmt: skip
     W, b = coefficients(model)

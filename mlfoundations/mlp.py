@@ -5,6 +5,9 @@
 NumPy :class:`mlfoundations.reference.mlp.MLP` with the same weights, which computes the
 same outputs and whose hand-written backward pass the tests compare with each backend's
 automatic differentiation.
+
+One-sided names (Keras only): ``mlp`` and ``to_reference``; the NumPy layers, ``MLP``,
+``train`` and ``glorot_uniform`` of the reference have no Keras twin.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ import os
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("MPLBACKEND", "Agg")
+from mlfoundations.book.options import child_env  # noqa: E402
+
+os.environ.update(child_env())  # backend log silencing and MPLBACKEND=Agg, where unset
 
 
 def pytest_configure(config):

@@ -21,16 +21,6 @@ def test_read_header(tmp_path):
     assert [(c.number, c.stem) for c in found] == [(7, "07_demo")]
 
 
-def test_options_come_from_environment_when_not_on_the_command_line(monkeypatch):
-    monkeypatch.setenv("MLF_QUICK", "1")
-    monkeypatch.setenv("MLF_SEED", "7")
-    monkeypatch.setenv("MLF_OUT", "/tmp/somewhere")
-    args = chapter._parser("01_x").parse_args([])
-    assert args.quick is True and args.seed == 7 and str(args.out) == "/tmp/somewhere"
-    args = chapter._parser("01_x").parse_args(["--seed", "3", "--out", "o"])
-    assert args.seed == 3 and str(args.out) == "o"
-
-
 def test_check_writable(tmp_path):
     assert chapter.check_writable(tmp_path / "new" / "dir").is_dir()
     blocker = tmp_path / "file"

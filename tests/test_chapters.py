@@ -8,7 +8,6 @@ leave behind the matrix that the parity check and the site build read: the chapt
 not run twice."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,12 +17,13 @@ import pytest
 
 from mlfoundations.book import parity
 from mlfoundations.book.chapter import find_chapters
+from mlfoundations.book.options import child_env
 
 pytestmark = pytest.mark.keras
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = find_chapters(ROOT / "chapters")
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", MPLBACKEND="Agg")
+ENV = child_env()
 ENV.pop("MLF_CHAPTERS_DIR", None)  # the book's own chapters, and their parity file
 GIT = parity.git_state(ROOT)
 

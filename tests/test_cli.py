@@ -1,5 +1,6 @@
 """``mlf``: list, info, and one-line errors with exit code 2 for bad input."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import pytest
 
 from mlfoundations import backend
 from mlfoundations.book import cli
+from mlfoundations.book.options import child_env
 
 
 def mlf(*args, env=None):
@@ -51,7 +53,11 @@ def test_info_reports_versions_backend_and_devices():
         ),
         (["run", "99", "--backend", "jax"], "unknown chapter '99'"),
         (["run", "one"], "unknown chapter 'one'"),
-        (["run", "1", "--backend", "jax", "--seed", "-1"], "--seed must be >= 0"),
+        (
+            ["run", "1", "--backend", "jax", "--seed", "-1"],
+            "--seed must be an integer in [0, 2**32)",
+        ),
+        (["list", "--resume"], "unrecognized arguments: --resume"),
         (["bench", "nope", "--backend", "jax"], "unknown benchmark 'nope'; expected one of"),
         (["bench", "--backend", "theano"], "unknown backend 'theano'"),
     ],
@@ -110,7 +116,25 @@ def test_use_backend_refuses_after_keras_was_imported_with_another():
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        env=child_env(),
     )
     assert result.returncode == 0, result.stderr
     assert "refused: Keras was already imported with the 'jax' backend" in result.stdout
+
+
+def test_mlf_run_passes_unknown_flags_to_the_chapter(monkeypatch, tmp_path):
+    commands = []
+
+    def fake_run_one(info, name, args, out):
+        commands.append(cli.chapter_command(info, args, out))
+        (out / "results.json").write_text(json.dumps({"backend": name, "headlines": {}}))
+        return "ok", 0.0
+
+    monkeypatch.setattr(cli, "_run_one", fake_run_one)
+    monkeypatch.setenv("MLF_PARITY_DIR", str(tmp_path / "parity"))  # not the book's parity file
+    argv = ["run", "1", "--backend", "jax", "--quick", "--out", str(tmp_path), "--resume", "--lr=3"]
+    assert cli.main(argv) == 0
+    (cmd,) = commands
+    assert cmd[-3:] == ["--quick", "--resume", "--lr=3"]
+    assert cmd[cmd.index("--seed") + 1] == "0"
+    assert cmd[cmd.index("--out") + 1] == str(tmp_path / "jax" / "01_models_are_functions")

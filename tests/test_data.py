@@ -180,3 +180,29 @@ def test_tiny_shakespeare_from_a_local_copy(tmp_path):
 def test_cache_dir_follows_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("MLF_DATA_DIR", str(tmp_path))
     assert data.cache_dir() == tmp_path
+
+
+def test_make_moons_geometry_is_sklearns():
+    """Noise 0: class 0 on the upper unit half circle, class 1 on the lower half circle of
+    radius 1 centred at (1, 0.5), as in ``sklearn.datasets.make_moons`` (to 1e-12)."""
+    X, y = data.make_moons(400, noise=0.0, seed=3)
+    upper, lower = X[y == 0], X[y == 1]
+    assert len(upper) == len(lower) == 200
+    np.testing.assert_allclose(np.hypot(*upper.T), 1.0, atol=1e-12)
+    assert upper[:, 1].min() >= 0
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1.0, atol=1e-12)
+    assert lower[:, 1].max() <= 0.5  # the lower moon opens upwards: a flipped one fails here
+    # the two moons interleave: each one's tip reaches past the other's centre
+    assert upper[:, 0].max() > 0.9 and lower[:, 0].min() < 0.1
+
+
+def test_make_circles_radii_follow_factor():
+    """Noise 0: class 0 on the unit circle and class 1 on the circle of radius ``factor``."""
+    for factor in (0.3, 0.8):
+        X, y = data.make_circles(300, noise=0.0, factor=factor, seed=1)
+        r = np.hypot(*X.T)
+        np.testing.assert_allclose(r[y == 0], 1.0, atol=1e-12)
+        np.testing.assert_allclose(r[y == 1], factor, atol=1e-12)
+        # the angles cover the whole circle, not a half: every quadrant holds points
+        quadrant = (X[:, 0] > 0).astype(int) * 2 + (X[:, 1] > 0)
+        assert set(quadrant[y == 1]) == {0, 1, 2, 3}

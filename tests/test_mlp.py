@@ -14,6 +14,7 @@ from keras import ops  # noqa: E402
 from mlfoundations.backend import value_and_grad  # noqa: E402
 from mlfoundations.mlp import mlp, to_reference  # noqa: E402
 from mlfoundations.reference import mlp as ref  # noqa: E402
+from mlfoundations.reference import optim as ref_optim  # noqa: E402
 
 # float32: the two sides sum in different orders; values of order 1 differ by a few ulps.
 F32 = {"rtol": 1e-5, "atol": 1e-6}
@@ -93,7 +94,7 @@ def test_adam_training_matches_numpy_step_for_step():
         loss=LOSSES["softmax_cross_entropy"](),
     )
     model.fit(X, y, batch_size=16, epochs=5, shuffle=False, verbose=0)
-    ref.train(net, X, y, optimizer=ref.Adam(lr=0.01), epochs=5, shuffle=False)
+    ref.train(net, X, y, optimizer=ref_optim.Adam(lr=0.01), epochs=5, shuffle=False)
     for w, r in zip(model.get_weights(), net.get_weights(), strict=True):
         np.testing.assert_allclose(w, r, rtol=1e-4, atol=1e-5)
 

@@ -1,7 +1,7 @@
 """The NumPy reference against PyTorch's own implementations, in float64.
 
-Activations and their derivatives (``torch.nn.functional`` and ``torch.autograd``), the
-cross-entropies of chapters 4 and 5 (``nn.BCEWithLogitsLoss``, ``nn.CrossEntropyLoss``),
+Activations and their derivatives (``torch.nn.functional`` and ``torch.autograd``), every
+loss of :mod:`mlfoundations.reference.losses` and its gradient (``torch.nn`` losses),
 the MLP's forward and backward passes (an ``nn.Sequential`` holding the same weights) and
 one optimiser step (``torch.optim.SGD`` and ``torch.optim.Adam``). NumPy and torch only.
 
@@ -25,8 +25,9 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from mlfoundations.reference import activations as R  # noqa: E402
-from mlfoundations.reference import logistic  # noqa: E402
+from mlfoundations.reference import logistic, losses  # noqa: E402
 from mlfoundations.reference import mlp as ref_mlp  # noqa: E402
+from mlfoundations.reference import optim as ref_optim  # noqa: E402
 
 ELEMENTWISE_RTOL, ELEMENTWISE_ATOL = 1e-13, 1e-14
 RTOL, ATOL = 1e-12, 1e-15
@@ -137,12 +138,47 @@ def _binary_problem(n=12, d=3, seed=0):
     return X, y, rng.normal(size=d), 0.3
 
 
-def test_binary_cross_entropy_matches_bce_with_logits():
+def _assert_loss_and_grad_match(ours, torch_loss, y_true, pred, y_torch=None):
+    """``ours(y_true, pred) -> (loss, grad)`` against ``torch_loss(pred, y)`` and autograd."""
+    pred_t = _t(pred, grad=True)
+    expected = torch_loss(pred_t, _t(y_true) if y_torch is None else y_torch)
+    expected.backward()
+    value, grad = ours(y_true, pred)
+    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
+    np.testing.assert_allclose(grad, _np(pred_t.grad), RTOL, ATOL)
+
+
+def test_logit_cross_entropies_and_gradients_match_torch():
+    """Loss and gradient wrt the logits, hard and soft labels, logits up to ±1000."""
     rng = np.random.default_rng(0)
     z = np.r_[rng.normal(scale=5.0, size=10), -1000.0, 1000.0, 0.0]
     for y in (rng.integers(0, 2, z.size).astype(np.float64), rng.uniform(size=z.size)):
-        expected = nn.BCEWithLogitsLoss()(_t(z), _t(y)).item()
-        np.testing.assert_allclose(logistic.binary_cross_entropy(y, z), expected, RTOL, ATOL)
+        _assert_loss_and_grad_match(
+            losses.sigmoid_cross_entropy_and_grad, nn.BCEWithLogitsLoss(), y, z
+        )
+    logits = 4.0 * rng.normal(size=(2, 3, 5))  # (B, T, V), as a language model's
+    labels = rng.integers(0, 5, (2, 3))
+    soft = rng.dirichlet(np.ones(5), size=(2, 3))
+
+    def torch_ce(z_t, y_t):  # torch wants (N, V) logits and (N,) or (N, V) targets
+        return F.cross_entropy(z_t.reshape(-1, 5), y_t.reshape(-1, *y_t.shape[2:]))
+
+    for y, y_t in ((labels, torch.tensor(labels)), (soft, _t(soft))):
+        _assert_loss_and_grad_match(
+            losses.softmax_cross_entropy_and_grad, torch_ce, y, logits, y_torch=y_t
+        )
+
+
+def test_binary_cross_entropy_from_probabilities_matches_bce_loss():
+    rng = np.random.default_rng(1)
+    p, y = rng.uniform(0.01, 0.99, size=12), rng.uniform(size=12)
+    _assert_loss_and_grad_match(losses.binary_cross_entropy_and_grad, F.binary_cross_entropy, y, p)
+
+
+def test_mse_and_gradient_match_mse_loss():
+    rng = np.random.default_rng(2)
+    y_pred, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    _assert_loss_and_grad_match(losses.mse_and_grad, F.mse_loss, y, y_pred)
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.05])
@@ -166,9 +202,7 @@ def test_softmax_cross_entropy_and_gradient_match_cross_entropy_loss(l2):
     logits = _t(X) @ W_t + b_t  # (n, K)
     ce = nn.CrossEntropyLoss()(logits, torch.tensor(y))
     (ce + l2 * (W_t**2).sum()).backward()
-    np.testing.assert_allclose(
-        logistic.softmax_cross_entropy(y, _np(logits)), ce.item(), RTOL, ATOL
-    )
+    np.testing.assert_allclose(losses.softmax_cross_entropy(y, _np(logits)), ce.item(), RTOL, ATOL)
     grad_W, grad_b = logistic.softmax_gradient(X, y, W, b, l2=l2)
     np.testing.assert_allclose(grad_W, _np(W_t.grad), RTOL, ATOL)
     np.testing.assert_allclose(grad_b, _np(b_t.grad), RTOL, ATOL)
@@ -180,20 +214,6 @@ def _torch_loss(loss: str, out, y: np.ndarray):
     if loss == "sigmoid_cross_entropy":
         return nn.BCEWithLogitsLoss()(out[:, 0], _t(y))
     return nn.MSELoss()(out, _t(y))  # mean over every entry, like the reference
-
-
-@pytest.mark.parametrize("loss", ref_mlp.LOSSES)
-def test_mlp_losses_and_output_gradients_match_torch(loss):
-    rng = np.random.default_rng(0)
-    K = 1 if loss == "sigmoid_cross_entropy" else 4
-    out = 3.0 * rng.normal(size=(9, K))
-    y = rng.normal(size=(9, K)) if loss == "mse" else rng.integers(0, max(K, 2), 9)
-    out_t = _t(out, grad=True)
-    expected = _torch_loss(loss, out_t, y)
-    expected.backward()
-    value, dout = ref_mlp._LOSS_FUNCTIONS[loss](out, y)
-    np.testing.assert_allclose(value, expected.item(), RTOL, ATOL)
-    np.testing.assert_allclose(dout, _np(out_t.grad), RTOL, ATOL)
 
 
 # --- the MLP (chapter 5) -------------------------------------------------------------------
@@ -265,7 +285,7 @@ def test_mlp_forward_and_every_gradient_match_torch(activation, loss, output_act
     torch_loss = _torch_loss(loss, out, y)
     torch_loss.backward()
     loss_value, grads = net.loss_and_grads(X, y)
-    dX = net.backward(ref_mlp._LOSS_FUNCTIONS[loss](net.forward(X), y)[1])
+    dX = net.backward(ref_mlp._LOSS_FUNCTIONS[loss](net._check_y(y, X), net.forward(X))[1])
 
     tol = {"rtol": MLP_RTOL, "atol": MLP_ATOL}
     np.testing.assert_allclose(net.forward(X), _np(out), **tol)
@@ -307,7 +327,7 @@ def test_sgd_steps_match_torch_sgd(momentum):
     # (dampening 0, first b = g) are the same update with v = −ηb at a fixed learning rate.
     params, grads = _params_and_grads(4)
     expected = _torch_steps(torch.optim.SGD, params, grads, lr=0.1, momentum=momentum)
-    ours, optimizer = [p.copy() for p in params], ref_mlp.SGD(lr=0.1, momentum=momentum)
+    ours, optimizer = [p.copy() for p in params], ref_optim.SGD(lr=0.1, momentum=momentum)
     for step_grads, torch_params in zip(grads, expected, strict=True):
         optimizer.step(ours, step_grads)
         for p, q in zip(ours, torch_params, strict=True):
@@ -323,7 +343,7 @@ def test_adam_steps_match_torch_adam_with_epsilon_aligned():
     params, grads = _params_and_grads(5)
     expected = _torch_steps(torch.optim.Adam, params, grads, lr=lr, betas=betas, eps=eps)
     ours = [p.copy() for p in params]
-    optimizer = ref_mlp.Adam(lr=lr, beta_1=betas[0], beta_2=betas[1], epsilon=eps)
+    optimizer = ref_optim.Adam(lr=lr, beta_1=betas[0], beta_2=betas[1], epsilon=eps)
     for step_grads, torch_params in zip(grads, expected, strict=True):
         optimizer.epsilon = eps * np.sqrt(1 - betas[1] ** (optimizer.t + 1))
         optimizer.step(ours, step_grads)
@@ -339,7 +359,7 @@ def test_adam_epsilon_conventions_differ_where_gradients_are_tiny():
     params, grads = _params_and_grads(1)
     (expected,) = _torch_steps(torch.optim.Adam, params, grads, lr=lr, eps=eps)
     ours = [p.copy() for p in params]
-    ref_mlp.Adam(lr=lr, beta_2=beta_2, epsilon=eps).step(ours, grads[0])
+    ref_optim.Adam(lr=lr, beta_2=beta_2, epsilon=eps).step(ours, grads[0])
     for p0, p_ours, p_torch, g in zip(params, ours, expected, grads[0], strict=True):
         np.testing.assert_allclose(p0 - p_torch, lr * g / (np.abs(g) + eps), RTOL, ATOL)
         reference_step = lr * g / (np.abs(g) + eps / np.sqrt(1 - beta_2))

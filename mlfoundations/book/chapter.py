@@ -7,21 +7,13 @@ and is also executed, cell by cell, to make its page of the book. Its first code
     run = chapter.setup("01_models_are_functions")
     import keras  # only now: setup() has chosen the backend
 
-:func:`setup` reads the options from the command line when run as a script, and from
-environment variables when executed as a notebook (the docs build sets them):
-
-==============  ================  ==============================================
-option          environment       meaning
-==============  ================  ==============================================
-``--quick``     ``MLF_QUICK=1``   small sizes: under a minute on 2 CPU cores
-``--seed S``    ``MLF_SEED``      one seed for everything (default 0)
-``--out DIR``   ``MLF_OUT``       where figures and ``results.json`` go
-                                  (default ``runs/<backend>/<chapter>/``)
-``--backend B`` ``KERAS_BACKEND`` tensorflow, jax or torch
-``--record-full`` ``MLF_RECORD_FULL=1`` full mode only: also write the headlines to
-                                  ``chapters/results/<stem>_full.json`` (committed;
-                                  the book shows them beside the quick runs)
-==============  ================  ==============================================
+:func:`setup` reads the options (``--quick``, ``--seed``, ``--out``, ``--backend`` and the
+chapter's own flags) from the command line when run as a script, and from environment
+variables when executed as a notebook (the docs build sets them); the table of options is
+in :mod:`mlfoundations.book.options`, which parses them for every chapter and for ``mlf``.
+``--record-full`` (env ``MLF_RECORD_FULL=1``, full mode only) also writes the headlines to
+the committed ``chapters/results/<stem>_full.json``, which the book shows beside the quick
+runs.
 """
 
 from __future__ import annotations
@@ -33,10 +25,14 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import backend as _backend
+from ..checks import check_seed
+from .options import Flag, chapter_parser, env_flag
+from .report import jsonable as _jsonable
 
 CHAPTER_RE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
 
@@ -106,47 +102,6 @@ def _in_notebook() -> bool:
     return "ipykernel" in sys.modules
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _parser(stem: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"python chapters/{stem}.py", description=f"Run chapter {stem} of mlfoundations."
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        default=_env_flag("MLF_QUICK"),
-        help="small sizes: under a minute on 2 CPU cores (env MLF_QUICK=1)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=int(os.environ.get("MLF_SEED", "0")),
-        help="random seed for everything (env MLF_SEED, default 0)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=os.environ.get("MLF_OUT") or None,
-        help="output folder (env MLF_OUT, default runs/<backend>/<chapter>/)",
-    )
-    parser.add_argument(
-        "--backend",
-        default=None,
-        help="Keras backend: tensorflow, jax or torch (env KERAS_BACKEND)",
-    )
-    parser.add_argument(
-        "--record-full",
-        action="store_true",
-        default=_env_flag("MLF_RECORD_FULL"),
-        help="full mode only: write the headlines to chapters/results/<stem>_full.json "
-        "(env MLF_RECORD_FULL=1)",
-    )
-    return parser
-
-
 def check_writable(out: Path) -> Path:
     """Create ``out`` if needed and check a file can be written there; ``ValueError`` if not."""
     out = Path(out)
@@ -171,6 +126,8 @@ class ChapterRun:
     record_full: bool = False
     results: dict = field(default_factory=dict)
     headlines: dict = field(default_factory=dict)
+    flags: argparse.Namespace = field(default_factory=argparse.Namespace)
+    """The chapter's own options (:func:`mlfoundations.book.options.flag`), by name."""
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -373,7 +330,7 @@ def versions() -> dict[str, str | None]:
     return out
 
 
-def setup(stem: str, argv: list[str] | None = None) -> ChapterRun:
+def setup(stem: str, argv: list[str] | None = None, *, extra: Iterable[Flag] = ()) -> ChapterRun:
     """Parse the chapter options, choose the backend, seed everything, and print a header.
 
     Call it in the chapter's first code cell, before ``import keras``.
@@ -385,20 +342,34 @@ def setup(stem: str, argv: list[str] | None = None) -> ChapterRun:
     argv : list of str, optional
         Command-line arguments; defaults to ``sys.argv[1:]`` in a script and to none in a
         notebook (where options come from the environment).
+    extra : list of Flag, optional
+        The chapter's own options, made with :func:`mlfoundations.book.options.flag`; their
+        values are ``run.flags.<name>``.
     """
     if not CHAPTER_RE.match(stem + ".py"):
         raise ValueError(f"stem must look like 'NN_topic', got {stem!r}")
     if argv is None:
         argv = [] if _in_notebook() else sys.argv[1:]
-    parser = _parser(stem)
+    parser = chapter_parser(stem, extra)
+    parser.add_argument(
+        "--record-full",
+        action="store_true",
+        default=env_flag("MLF_RECORD_FULL"),
+        help="full mode only: write the headlines to chapters/results/<stem>_full.json "
+        "(env MLF_RECORD_FULL=1)",
+    )
     args = parser.parse_args(argv)
+    common = {"quick", "seed", "out", "backend", "record_full"}
+    flags = argparse.Namespace(**{k: v for k, v in vars(args).items() if k not in common})
     name = args.backend or os.environ.get("KERAS_BACKEND") or _backend.DEFAULT_BACKEND
     try:
         _backend.use_backend(name)
     except (ValueError, ImportError, RuntimeError) as exc:
         parser.exit(2, f"error: {exc}\n")
-    if args.seed < 0:
-        parser.exit(2, f"error: --seed must be >= 0, got {args.seed}\n")
+    try:
+        check_seed(args.seed, "--seed")
+    except (TypeError, ValueError) as exc:
+        parser.exit(2, f"error: {exc}\n")
     if args.record_full and args.quick:
         parser.exit(2, "error: --record-full records full-mode results; drop --quick\n")
     out = args.out or Path("runs") / name / stem
@@ -412,6 +383,7 @@ def setup(stem: str, argv: list[str] | None = None) -> ChapterRun:
         quick=args.quick,
         seed=args.seed,
         out=out,
+        flags=flags,
         record_full=args.record_full,
     )
     from .plotting import apply_style
@@ -425,19 +397,3 @@ def setup(stem: str, argv: list[str] | None = None) -> ChapterRun:
         f"Python {v['python']} · {mode} mode · seed {args.seed}"
     )
     return run
-
-
-def _jsonable(value):
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value

@@ -8,6 +8,7 @@
     mlf run all --quick            every chapter, quick mode, default backend
     mlf run all --quick --backend all
                                    every chapter on every backend, then the parity check
+    mlf run 8 --resume             flags mlf does not know go to the chapter
     mlf bench --backend all        every benchmark in benchmarks/ on each backend
 
 ``mlf run`` starts each chapter in its own process (the backend is fixed when Keras is
@@ -30,7 +31,9 @@ import time
 from pathlib import Path
 
 from .. import backend as _backend
+from ..checks import check_seed
 from . import chapter as _chapter
+from .options import add_run_options, child_env
 
 
 class UsageError(Exception):
@@ -109,16 +112,19 @@ def _check_backend(name: str) -> str:
     return name
 
 
-def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[str, float]:
+def chapter_command(info: _chapter.ChapterInfo, args, out: Path) -> list[str]:
+    """The command that runs one chapter: its options, then the flags ``mlf`` passed through."""
     cmd = [sys.executable, "-u", str(info.path), "--out", str(out), "--seed", str(args.seed)]
     if args.quick:
         cmd.append("--quick")
-    if args.record_full:
+    if getattr(args, "record_full", False):
         cmd.append("--record-full")
-    env = dict(os.environ, KERAS_BACKEND=name, PYTHONUNBUFFERED="1")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    env.setdefault("MPLBACKEND", "Agg")
+    return cmd + list(args.chapter_args)  # the chapter's own flags
+
+
+def _run_one(info: _chapter.ChapterInfo, name: str, args, out: Path) -> tuple[str, float]:
+    cmd = chapter_command(info, args, out)
+    env = child_env(backend=name)
     print(
         f"\n=== chapter {info.number}: {info.title} [{name}{', quick' if args.quick else ''}]",
         flush=True,
@@ -151,11 +157,13 @@ def _cmd_run(args) -> int:
     else:
         names = [_check_backend(args.backend or _backend.active_backend())]
     chapters = _resolve_chapters(args.chapter)
-    if args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    try:
+        check_seed(args.seed, "--seed")
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    root = Path(args.out or "runs")
     if args.record_full and args.quick:
         raise UsageError("--record-full records full-mode results; drop --quick")
-    root = Path(args.out)
     outs = {}
     for name in names:
         for info in chapters:
@@ -232,7 +240,7 @@ def _cmd_bench(args) -> int:
     for script in scripts:
         for name in names:
             print(f"\n=== {script.stem} [{name}]", flush=True)
-            env = dict(os.environ, KERAS_BACKEND=name, PYTHONUNBUFFERED="1")
+            env = child_env(backend=name)
             start = time.perf_counter()
             code = subprocess.call([sys.executable, str(script)], env=env)
             rows.append(
@@ -262,19 +270,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="the chapters with one-line descriptions")
     run = sub.add_parser("run", help="run chapters in subprocesses and report a table")
     run.add_argument("chapter", help="chapter number, or 'all'")
-    run.add_argument(
-        "--backend",
-        help=f"one of {', '.join(_backend.BACKENDS)}, or 'all' "
-        "(default: KERAS_BACKEND, else tensorflow)",
-    )
-    run.add_argument("--quick", action="store_true", help="small sizes: < 1 min per chapter")
+    add_run_options(run, out_help="output root (default: runs): OUT/<backend>/<chapter>/")
+    run.set_defaults(out=None)  # a root here, not MLF_OUT (one chapter's folder)
+    for action in run._actions:
+        if action.dest == "backend":
+            action.help = (
+                f"one of {', '.join(_backend.BACKENDS)}, or 'all' (default: KERAS_BACKEND)"
+            )
     run.add_argument(
         "--record-full",
         action="store_true",
         help="full mode: write the headlines to chapters/results/<stem>_full.json",
     )
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--out", default="runs", help="output root (default: runs)")
     bench = sub.add_parser("bench", help="run the benchmarks (measurements, not tests)")
     bench.add_argument("name", nargs="?", help="one benchmark (file name without .py)")
     bench.add_argument("--backend", help="a backend, or 'all' (default: KERAS_BACKEND)")
@@ -283,7 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "run":
+        print(f"mlf: error: unrecognized arguments: {' '.join(unknown)}", file=sys.stderr)
+        return 2
+    args.chapter_args = unknown  # mlf run passes what it does not know to the chapter
     commands = {"info": _cmd_info, "list": _cmd_list, "run": _cmd_run, "bench": _cmd_bench}
     try:
         return commands[args.command](args)

@@ -1,8 +1,12 @@
-"""Plain-text and Markdown tables for chapter results (no dependencies)."""
+"""Plain-text and Markdown tables for chapter results, and results files (no dependencies)."""
 
 from __future__ import annotations
 
+import json
 import numbers
+import os
+import tempfile
+from pathlib import Path
 
 
 def _cell(value, floatfmt: str) -> str:
@@ -79,3 +83,58 @@ def format_table(rows: list[dict], *, floatfmt: str = ".4g", style: str = "plain
         out.append("  ".join("-" * w for w in widths))
     out.extend(line(c) for c in cells)
     return "\n".join(out)
+
+
+def jsonable(value):
+    """``value`` with NumPy scalars and arrays, tuples and paths turned into JSON types
+    (dict keys become strings), for ``results.json`` and the benchmarks' JSON."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_results(path, markdown: str, data: dict) -> tuple[Path, Path]:
+    """Write a benchmark's results twice: ``path`` (``.md``, for people and the docs) and
+    the same name with ``.json`` (for chapters and tools, which load it instead of parsing
+    the Markdown). Both are written atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        The Markdown file, e.g. ``benchmarks/results/training_jax.md``.
+    markdown : str
+    data : dict
+        What the JSON holds (converted with :func:`jsonable`).
+
+    Returns
+    -------
+    (Path, Path)
+        The Markdown and JSON paths.
+    """
+    md_path = Path(path)
+    json_path = md_path.with_suffix(".json")
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(md_path, markdown)
+    _write_atomically(json_path, json.dumps(jsonable(data), indent=2) + "\n")
+    return md_path, json_path

@@ -12,6 +12,9 @@ The tricks that keep them stable:
 * ``gelu`` uses ``erfc`` so that ``Φ(x)`` keeps its precision for negative ``x``;
 * ``gelu_tanh`` writes ``(1 + tanh u) / 2`` as ``sigmoid(2u)``, avoiding ``1 - 1``;
 * ``softmax`` and ``log_softmax`` subtract the maximum first (shift invariance).
+
+One-sided names (no Keras twin in :mod:`mlfoundations.activations`): the derivatives
+``*_grad`` (Keras differentiates automatically) and ``identity``.
 """
 
 from __future__ import annotations

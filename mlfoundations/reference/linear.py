@@ -14,13 +14,19 @@ The intercept ``b`` is never penalised. The mapping to scikit-learn's penalties 
 * ``Ridge(alpha)`` minimises ``‖y − Xw − b‖² + α‖w‖²`` = ``n·J`` with ``α = n·λ₂``;
 * ``Lasso(alpha)`` minimises ``‖y − Xw − b‖²/(2n) + α‖w‖₁`` = ``J/2`` with ``α = λ₁/2``.
 
-:func:`ridge_alpha` and :func:`lasso_alpha` compute them.
+:func:`ridge_alpha` and :func:`lasso_alpha` compute them. The MSE itself lives in
+:mod:`mlfoundations.reference.losses`; the gradients here are its chain rule,
+``∂J/∂w = Xᵀ ∂MSE/∂ŷ``. The descent loop and its result, ``DescentResult``, live in
+:mod:`mlfoundations.reference.optim`.
+
+No name here has a Keras twin of the same name: :mod:`mlfoundations.linear` builds and fits
+the Keras model (``linear_model``, ``fit_sgd``). One-sided names: ``check_regression_data``,
+``predict``, ``objective``, ``mse_gradient``, ``mse_hessian``, ``max_stable_lr``,
+``fit_closed_form``, ``ridge_alpha``, ``lasso_alpha``, ``soft_threshold``,
+``gradient_descent``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,38 +36,8 @@ from ..checks import (
     check_positive_int,
     check_same_length,
 )
-
-
-@dataclass
-class DescentResult:
-    """What a gradient-descent run returns (chapters 3 and 4).
-
-    Attributes
-    ----------
-    w : ndarray of shape (n_features,) or (n_features, n_classes)
-        Final weights.
-    b : float or ndarray of shape (n_classes,)
-        Final intercept(s).
-    history : ndarray of shape (n_epochs_run + 1,)
-        The full training objective before training and after every epoch.
-    path : ndarray of shape (n_steps + 1, n_params) or None
-        The parameters ``[w, b]`` (flattened) before training and after every update step,
-        when ``record_path=True``.
-    diverged : bool
-        True if the objective became non-finite or exceeded ``1e12`` times its starting
-        value; training then stops early and ``history`` ends with that value.
-    steps : int
-        Number of update steps taken.
-    """
-
-    w: np.ndarray
-    b: float | np.ndarray
-    history: np.ndarray
-    path: np.ndarray | None = None
-    diverged: bool = False
-    steps: int = 0
-    extra: dict = field(default_factory=dict)
-
+from .losses import mse_and_grad
+from .optim import DescentResult, check_descent_args, run_descent
 
 # --------------------------------------------------------------------------- validation
 
@@ -107,23 +83,6 @@ def predict(X, w, b=0.0) -> np.ndarray:
     return X @ w + b
 
 
-def mse(y_true, y_pred) -> float:
-    """Mean squared error ``(1/n) Σ (ŷ_i − y_i)²``.
-
-    Parameters
-    ----------
-    y_true, y_pred : ndarray of shape (n_samples,)
-
-    Returns
-    -------
-    float
-    """
-    y_true = as_float_array(y_true, "y_true", ndim=1)
-    y_pred = as_float_array(y_pred, "y_pred", ndim=1)
-    check_same_length(y_true, y_pred, "y_true", "y_pred")
-    return float(np.mean((y_pred - y_true) ** 2))
-
-
 def objective(X, y, w, b=0.0, *, l2: float = 0.0, l1: float = 0.0) -> float:
     """The training objective ``J(w, b) = MSE + λ₂‖w‖² + λ₁‖w‖₁``.
 
@@ -147,8 +106,8 @@ def objective(X, y, w, b=0.0, *, l2: float = 0.0, l1: float = 0.0) -> float:
 
 
 def _objective(X, y, w, b, l2, l1) -> float:
-    r = X @ w + b - y  # (n,) residuals
-    return float(np.mean(r**2) + l2 * np.sum(w**2) + l1 * np.sum(np.abs(w)))
+    loss, _ = mse_and_grad(y, X @ w + b, check_input=False)  # inf when a run diverges
+    return float(loss + l2 * np.sum(w**2) + l1 * np.sum(np.abs(w)))
 
 
 def mse_gradient(X, y, w, b=0.0, *, l2: float = 0.0) -> tuple[np.ndarray, float]:
@@ -180,9 +139,8 @@ def mse_gradient(X, y, w, b=0.0, *, l2: float = 0.0) -> tuple[np.ndarray, float]
 
 
 def _mse_gradient(X, y, w, b, l2):
-    n = X.shape[0]
-    r = X @ w + b - y  # (n,)
-    return (2.0 / n) * (X.T @ r) + 2.0 * l2 * w, float(2.0 / n * np.sum(r))
+    _, dy = mse_and_grad(y, X @ w + b, check_input=False)  # (n,) = 2 r / n, r the residuals
+    return X.T @ dy + 2.0 * l2 * w, float(np.sum(dy))
 
 
 def mse_hessian(X, *, fit_intercept: bool = True) -> np.ndarray:
@@ -308,71 +266,6 @@ def soft_threshold(w, t: float) -> np.ndarray:
 
 def _soft_threshold(w: np.ndarray, t: float) -> np.ndarray:
     return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)
-
-
-def _batches(n: int, batch_size: int, rng: np.random.Generator | None):
-    order = rng.permutation(n) if rng is not None else np.arange(n)
-    for start in range(0, n, batch_size):
-        yield order[start : start + batch_size]
-
-
-def run_descent(
-    grad_fn: Callable,
-    objective_fn: Callable,
-    params: list[np.ndarray],
-    n_samples: int,
-    *,
-    lr: float,
-    epochs: int,
-    batch_size: int,
-    shuffle: bool,
-    seed: int,
-    prox: Callable | None = None,
-    record_path: bool = False,
-) -> tuple[list[np.ndarray], np.ndarray, np.ndarray | None, bool, int]:
-    """The gradient-descent loop shared by chapters 3 and 4 (validated arguments only).
-
-    Every step draws a batch of indices, computes ``grad_fn(idx, *params)`` and updates
-    ``θ ← θ − lr · g`` (then ``θ ← prox(θ, lr)`` when a proximal step is given). After every
-    epoch the full objective ``objective_fn(*params)`` is recorded.
-
-    Returns
-    -------
-    params, history, path, diverged, steps
-    """
-    rng = np.random.default_rng(seed) if shuffle else None
-    params = [np.array(p, dtype=np.float64) for p in params]
-    start = objective_fn(*params)
-    history = [start]
-    path = [np.concatenate([p.ravel() for p in params])] if record_path else None
-    limit = 1e12 * max(abs(start), 1.0)
-    diverged, steps = False, 0
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected below
-        for _ in range(epochs):
-            for idx in _batches(n_samples, batch_size, rng):
-                grads = grad_fn(idx, *params)
-                params = [p - lr * g for p, g in zip(params, grads, strict=True)]
-                if prox is not None:
-                    params = prox(params, lr)
-                steps += 1
-                if record_path:
-                    path.append(np.concatenate([p.ravel() for p in params]))
-            value = objective_fn(*params)
-            history.append(value)
-            if not np.isfinite(value) or value > limit:
-                diverged = True
-                break
-    return params, np.array(history), (np.array(path) if record_path else None), diverged, steps
-
-
-def check_descent_args(lr, epochs, batch_size, n_samples: int) -> tuple[float, int, int]:
-    """Validate ``lr > 0``, ``epochs >= 1`` and ``batch_size >= 1`` (``None`` = full batch)."""
-    lr = check_positive(lr, "lr")
-    epochs = check_positive_int(epochs, "epochs")
-    if batch_size is None:
-        batch_size = n_samples
-    batch_size = min(check_positive_int(batch_size, "batch_size"), n_samples)
-    return lr, epochs, batch_size
 
 
 def gradient_descent(

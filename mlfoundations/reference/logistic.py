@@ -16,7 +16,15 @@ scikit-learn's ``LogisticRegression(C)`` minimises ``C Σ ℓ_i + ½‖w‖²`` 
 :func:`sklearn_C` and :func:`l2_from_C` compute the mapping. The multinomial (softmax)
 version uses the same mapping with ``‖W‖²`` summed over all classes.
 
-``sigmoid`` is re-exported from :mod:`mlfoundations.reference.activations` (chapter 6).
+``sigmoid`` is re-exported from :mod:`mlfoundations.reference.activations` (chapter 6); the
+losses (``sigmoid_cross_entropy``, ``softmax_cross_entropy``) live in
+:mod:`mlfoundations.reference.losses`, and the gradients here apply the chain rule to their
+``*_and_grad`` forms: ``∂J/∂w = Xᵀ ∂L/∂z``.
+
+One-sided names (the Keras side, :mod:`mlfoundations.logistic`, builds and fits a Keras
+model instead): ``check_binary_data``, ``check_class_data``, ``predict_proba``,
+``bce_gradient``, ``objective``, ``gradient_descent``, ``softmax_gradient``,
+``softmax_gradient_descent``, ``fit_newton``, ``sklearn_C``, ``l2_from_C``.
 """
 
 from __future__ import annotations
@@ -30,8 +38,9 @@ from ..checks import (
     check_positive_int,
     check_same_length,
 )
-from .activations import log_softmax, sigmoid, softmax  # one sigmoid for the whole book
-from .linear import DescentResult, check_descent_args, run_descent
+from .activations import sigmoid  # one sigmoid for the whole book
+from .losses import sigmoid_cross_entropy_and_grad, softmax_cross_entropy_and_grad
+from .optim import DescentResult, check_descent_args, run_descent
 
 # --------------------------------------------------------------------------- validation
 
@@ -65,35 +74,6 @@ def _penalty(value) -> float:
 
 
 # --------------------------------------------------------------------------- binary
-
-
-def binary_cross_entropy(y, logits) -> float:
-    """Mean binary cross-entropy computed from logits, stable for any ``z``.
-
-    ``ℓ(y, z) = −y log σ(z) − (1−y) log(1 − σ(z)) = max(z, 0) − y z + log(1 + e^{−|z|})``.
-    The right-hand form never takes the log of 0 or the exp of a large number, so a logit
-    of ±1000 gives the exact loss (0 or 1000) instead of ``inf`` or ``nan``.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Labels 0/1 (or probabilities in [0, 1]).
-    logits : ndarray of shape (n_samples,)
-
-    Returns
-    -------
-    float
-    """
-    y = as_float_array(y, "y", ndim=1)
-    z = as_float_array(logits, "logits", ndim=1)
-    check_same_length(y, z, "y", "logits")
-    if np.any((y < 0) | (y > 1)):
-        raise ValueError("y must hold labels (or probabilities) in [0, 1]")
-    return _bce(y, z)
-
-
-def _bce(y, z) -> float:
-    return float(np.mean(np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))))
 
 
 def predict_proba(X, w, b=0.0) -> np.ndarray:
@@ -145,12 +125,13 @@ def bce_gradient(X, y, w, b=0.0, *, l2: float = 0.0) -> tuple[np.ndarray, float]
 
 
 def _bce_gradient(X, y, w, b, l2):
-    delta = sigmoid(X @ w + b) - y  # (n,) = ∂ℓ/∂z
-    return X.T @ delta / X.shape[0] + 2.0 * l2 * w, float(np.mean(delta))
+    _, dz = sigmoid_cross_entropy_and_grad(y, X @ w + b, check_input=False)  # (n,) = (σ(z) − y) / n
+    return X.T @ dz + 2.0 * l2 * w, float(np.sum(dz))
 
 
 def _bce_objective(X, y, w, b, l2) -> float:
-    return _bce(y, X @ w + b) + l2 * float(np.sum(w**2))
+    loss, _ = sigmoid_cross_entropy_and_grad(y, X @ w + b, check_input=False)
+    return loss + l2 * float(np.sum(w**2))
 
 
 def objective(X, y, w, b=0.0, *, l2: float = 0.0) -> float:
@@ -276,30 +257,6 @@ def l2_from_C(C: float, n_samples: int) -> float:
 # --------------------------------------------------------------------------- multinomial
 
 
-def softmax_cross_entropy(y, logits) -> float:
-    """Mean categorical cross-entropy from logits: ``(1/n) Σ −log softmax(z_i)[y_i]``.
-
-    Uses :func:`~mlfoundations.reference.activations.log_softmax`, so large logits are safe.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Integer labels in ``0 .. K−1``.
-    logits : ndarray of shape (n_samples, K)
-
-    Returns
-    -------
-    float
-    """
-    z = as_float_array(logits, "logits", ndim=2)
-    _, y, _ = check_class_data(z, y, z.shape[1])
-    return float(-np.mean(log_softmax(z)[np.arange(len(y)), y]))
-
-
-def _one_hot(y: np.ndarray, k: int) -> np.ndarray:
-    return np.eye(k)[y]
-
-
 def softmax_gradient(X, y, W, b, *, l2: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of ``J = mean softmax CE + λ₂‖W‖²``.
 
@@ -329,8 +286,8 @@ def softmax_gradient(X, y, W, b, *, l2: float = 0.0) -> tuple[np.ndarray, np.nda
 
 
 def _softmax_gradient(X, y, W, b, l2):
-    delta = softmax(X @ W + b) - _one_hot(y, W.shape[1])  # (n, K)
-    return X.T @ delta / X.shape[0] + 2.0 * l2 * W, delta.mean(axis=0)
+    _, dz = softmax_cross_entropy_and_grad(y, X @ W + b, check_input=False)  # (n, K) = (P − Y) / n
+    return X.T @ dz + 2.0 * l2 * W, dz.sum(axis=0)
 
 
 def softmax_gradient_descent(
@@ -371,8 +328,8 @@ def softmax_gradient_descent(
     l2 = _penalty(l2)
 
     def objective_fn(W, b):
-        logp = log_softmax(X @ W + b)  # (n, K)
-        return float(-np.mean(logp[np.arange(n), y]) + l2 * np.sum(W**2))
+        loss, _ = softmax_cross_entropy_and_grad(y, X @ W + b, check_input=False)
+        return loss + l2 * float(np.sum(W**2))
 
     (W, b), history, path, diverged, steps = run_descent(
         lambda idx, W, b: _softmax_gradient(X[idx], y[idx], W, b, l2),

@@ -8,12 +8,18 @@ reverse: the chain rule, one Jacobian-vector product at a time.
 ::
 
     net = MLP([2, 16, 16, 2], activation="tanh", loss="softmax_cross_entropy", seed=0)
-    history = train(net, X, y, optimizer=Adam(lr=0.01), epochs=200, batch_size=32)
+    history = train(net, X, y, optimizer=optim.Adam(lr=0.01), epochs=200, batch_size=32)
     net.predict(X)
 
 The parameters are ordered like a Keras model's ``trainable_weights``
 (``W1, b1, W2, b2, ...``), so :meth:`MLP.from_weights` accepts ``model.get_weights()``
 of the Keras MLP built by :func:`mlfoundations.mlp.mlp` and gives the same outputs.
+The losses come from :mod:`mlfoundations.reference.losses` (their ``*_and_grad`` forms start
+the backward pass) and the optimisers from :mod:`mlfoundations.reference.optim`.
+
+One-sided names: the layers (``Dense``, ``Activation``, ``Residual``), ``MLP``, ``train``
+and ``glorot_uniform`` (the Keras side builds a ``keras.Sequential`` with
+:func:`mlfoundations.mlp.mlp`).
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ import numpy as np
 from ..checks import (
     as_float_array,
     check_choice,
-    check_positive,
     check_positive_int,
     check_same_length,
+    check_seed,
 )
 from . import activations as act
+from . import losses
+from .optim import Adam
 
 LOSSES = ("softmax_cross_entropy", "sigmoid_cross_entropy", "mse")
 """Losses :class:`MLP` can train with; the cross-entropies take logits."""
@@ -114,78 +122,15 @@ class Residual:
 
 # --- losses: value and gradient with respect to the network's output -------------------
 
-
-def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy of integer labels under ``softmax(logits)``, and its gradient.
-
-    ``L = -(1/B) Σ_i log softmax(z_i)_{y_i}``; ``∂L/∂z = (softmax(z) - onehot(y)) / B``.
-
-    Parameters
-    ----------
-    logits : ndarray of shape (B, K)
-    y : ndarray of shape (B,), integers in ``[0, K)``
-
-    Returns
-    -------
-    loss : float
-    dlogits : ndarray of shape (B, K)
-    """
-    B = logits.shape[0]
-    log_p = act.log_softmax(logits, axis=-1)  # (B, K)
-    rows = np.arange(B)
-    loss = -float(np.mean(log_p[rows, y]))
-    dlogits = np.exp(log_p)
-    dlogits[rows, y] -= 1
-    return loss, dlogits / B
-
-
-def sigmoid_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean binary cross-entropy of 0/1 labels under ``σ(logits)``, and its gradient.
-
-    ``L = (1/B) Σ softplus(z) - y z`` (the stable form of ``-y log σ(z) - (1-y) log σ(-z)``);
-    ``∂L/∂z = (σ(z) - y) / B``.
-
-    Parameters
-    ----------
-    logits : ndarray of shape (B, 1)
-    y : ndarray of shape (B,), values 0 or 1
-
-    Returns
-    -------
-    loss : float
-    dlogits : ndarray of shape (B, 1)
-    """
-    z = logits[:, 0]
-    B = z.shape[0]
-    loss = float(np.mean(np.logaddexp(0, z) - y * z))
-    return loss, ((act.sigmoid(z) - y) / B)[:, None].astype(logits.dtype)
-
-
-def mse(y_pred: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean squared error over all entries, and its gradient.
-
-    ``L = (1/(B·K)) Σ (ŷ - y)²``; ``∂L/∂ŷ = 2 (ŷ - y) / (B·K)`` (Keras'
-    ``MeanSquaredError`` averages the same way).
-
-    Parameters
-    ----------
-    y_pred : ndarray of shape (B, K)
-    y : ndarray of shape (B, K) or (B,) when K = 1
-
-    Returns
-    -------
-    loss : float
-    dy_pred : ndarray of shape (B, K)
-    """
-    diff = y_pred - y.reshape(y_pred.shape)
-    return float(np.mean(diff * diff)), 2 * diff / diff.size
-
-
 _LOSS_FUNCTIONS = {
-    "softmax_cross_entropy": softmax_cross_entropy,
-    "sigmoid_cross_entropy": sigmoid_cross_entropy,
-    "mse": mse,
+    "softmax_cross_entropy": losses.softmax_cross_entropy_and_grad,
+    "sigmoid_cross_entropy": losses.sigmoid_cross_entropy_and_grad,
+    "mse": losses.mse_and_grad,
 }
+"""``loss name → f(y_true, output) -> (loss, ∂loss/∂output)`` from :mod:`.losses`.
+
+:class:`MLP` checks ``y`` against its output shape once (``_check_y``), so its calls pass
+``check_input=False``."""
 
 
 # --- the network -----------------------------------------------------------------------
@@ -245,7 +190,7 @@ class MLP:
         dtype=np.float64,
     ):
         sizes = _check_sizes(sizes)
-        rng = np.random.default_rng(check_positive_int(seed, "seed", minimum=0))
+        rng = np.random.default_rng(check_seed(seed))
         weights = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
             weights += [glorot_uniform(n_in, n_out, rng, dtype), np.zeros(n_out, dtype)]
@@ -381,14 +326,14 @@ class MLP:
             y = as_float_array(y, "y", ndim=(1, 2), dtype=self.dtype)
             if y.size != len(X) * self.sizes[-1]:
                 raise ValueError(f"y must have shape ({len(X)}, {self.sizes[-1]}), got {y.shape}")
-            return y
+            return y.reshape(len(X), self.sizes[-1])  # the output's shape: (B,) → (B, 1)
         if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) or np.all(y == np.round(y))):
             raise ValueError(f"y must be a 1-D array of integer class labels, got shape {y.shape}")
         y = y.astype(np.int64)
         n_classes = 2 if self.loss_name == "sigmoid_cross_entropy" else self.sizes[-1]
         if y.min() < 0 or y.max() >= n_classes:
             raise ValueError(f"y must hold labels in [0, {n_classes}), got {y.min()}..{y.max()}")
-        return y
+        return y[:, None] if self.loss_name == "sigmoid_cross_entropy" else y  # (B, 1) or (B,)
 
     def forward(self, X) -> np.ndarray:
         """Output of the network, ``(B, n_out)`` for ``X (B, n_in)`` (logits for cross-entropy).
@@ -417,7 +362,8 @@ class MLP:
     def loss(self, X, y) -> float:
         """The training loss on ``(X, y)``."""
         X = self._check_X(X)
-        return _LOSS_FUNCTIONS[self.loss_name](self.forward(X), self._check_y(y, X))[0]
+        y = self._check_y(y, X)
+        return _LOSS_FUNCTIONS[self.loss_name](y, self.forward(X), check_input=False)[0]
 
     def loss_and_grads(self, X, y) -> tuple[float, list[np.ndarray]]:
         """Loss on the batch and its gradients ``[∂L/∂W1, ∂L/∂b1, ...]`` (copies).
@@ -434,7 +380,7 @@ class MLP:
         """
         X = self._check_X(X)
         y = self._check_y(y, X)
-        loss, dout = _LOSS_FUNCTIONS[self.loss_name](self.forward(X), y)
+        loss, dout = _LOSS_FUNCTIONS[self.loss_name](y, self.forward(X), check_input=False)
         self.backward(dout)
         return loss, [g.copy() for g in self.grads]
 
@@ -458,63 +404,6 @@ class MLP:
         return out
 
 
-# --- optimisers --------------------------------------------------------------------------
-
-
-class SGD:
-    """Stochastic gradient descent, with optional momentum (Keras' convention).
-
-    ``v ← μ v - η g``; ``θ ← θ + v`` (plain SGD, ``μ = 0``: ``θ ← θ - η g``).
-    """
-
-    def __init__(self, lr: float = 0.01, momentum: float = 0.0):
-        self.lr = check_positive(lr, "lr")
-        self.momentum = check_positive(momentum, "momentum", allow_zero=True)
-        self._v: list[np.ndarray] | None = None
-
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """Update ``params`` in place from ``grads``."""
-        if self._v is None:
-            self._v = [np.zeros_like(p) for p in params]
-        for p, g, v in zip(params, grads, self._v, strict=True):
-            v *= self.momentum
-            v -= self.lr * g
-            p += v
-
-
-class Adam:
-    """Adam (Kingma & Ba, 2015) in Keras' form, so the two take identical steps.
-
-    ``m ← β₁ m + (1-β₁) g``, ``v ← β₂ v + (1-β₂) g²``,
-    ``θ ← θ - η_t m / (√v + ε)`` with ``η_t = η √(1-β₂ᵗ) / (1-β₁ᵗ)``.
-    """
-
-    def __init__(
-        self, lr: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
-    ):
-        self.lr = check_positive(lr, "lr")
-        self.beta_1 = check_positive(beta_1, "beta_1", allow_zero=True)
-        self.beta_2 = check_positive(beta_2, "beta_2", allow_zero=True)
-        if self.beta_1 >= 1 or self.beta_2 >= 1:
-            raise ValueError(f"beta_1 and beta_2 must be < 1, got {beta_1}, {beta_2}")
-        self.epsilon = check_positive(epsilon, "epsilon")
-        self.t = 0
-        self._m: list[np.ndarray] | None = None
-        self._v: list[np.ndarray] | None = None
-
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """Update ``params`` in place from ``grads``."""
-        if self._m is None:
-            self._m = [np.zeros_like(p) for p in params]
-            self._v = [np.zeros_like(p) for p in params]
-        self.t += 1
-        lr_t = self.lr * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        for p, g, m, v in zip(params, grads, self._m, self._v, strict=True):
-            m += (1 - self.beta_1) * (g - m)
-            v += (1 - self.beta_2) * (g * g - v)
-            p -= (lr_t * m / (np.sqrt(v) + self.epsilon)).astype(p.dtype, copy=False)
-
-
 def train(
     net: MLP,
     X,
@@ -533,7 +422,7 @@ def train(
     net : MLP
     X : array_like of shape (n_samples, n_in)
     y : array_like of labels (n_samples,) or targets (n_samples, n_out)
-    optimizer : SGD or Adam, optional
+    optimizer : mlfoundations.reference.optim.SGD or Adam, optional
         Defaults to ``Adam()``.
     epochs : int, default 100
     batch_size : int, optional
@@ -557,7 +446,7 @@ def train(
     epochs = check_positive_int(epochs, "epochs")
     n = len(X)
     batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size"), n)
-    rng = np.random.default_rng(check_positive_int(seed, "seed", minimum=0))
+    rng = np.random.default_rng(check_seed(seed))
     loss_fn = _LOSS_FUNCTIONS[net.loss_name]
     history: dict[str, list[float]] = {"loss": []}
     for epoch in range(epochs):
@@ -566,7 +455,7 @@ def train(
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
             with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-                loss, dout = loss_fn(net.forward(X[idx]), y[idx])
+                loss, dout = loss_fn(y[idx], net.forward(X[idx]), check_input=False)
                 net.backward(dout)
             if not (np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in net.grads)):
                 raise FloatingPointError(

@@ -14,9 +14,9 @@ iterations for logistic regression (1000) and the MLP (2000), so they converge, 
 ``Lasso(alpha=0.01)``, because on standardised targets the default ``alpha=1`` sets every
 coefficient to zero. Models are fitted on one thread (see ``_one_thread``).
 
-    from mlfoundations import baselines
-    rows = baselines.baseline_table("wine")
-    baselines.print_table(rows)
+    from mlfoundations import sklearn_baselines
+    rows = sklearn_baselines.baseline_table("wine")
+    sklearn_baselines.print_table(rows)
 """
 
 from __future__ import annotations
@@ -27,7 +27,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .checks import as_float_array, check_choice, check_same_length
+from .checks import (
+    as_float_array,
+    check_choice,
+    check_positive_int,
+    check_same_length,
+    check_seed,
+)
 
 CLASSIFICATION_MODELS = (
     "logistic_regression",
@@ -148,8 +154,8 @@ def make_model(name: str, task: str, *, seed: int = 0, n_estimators: int = N_EST
 
     check_choice(task, "task", TASKS)
     _check_model_name(name, task)
-    seed = _check_seed(seed)
-    n_estimators = _check_count(n_estimators, "n_estimators")
+    seed = check_seed(seed)
+    n_estimators = check_positive_int(n_estimators, "n_estimators")
     pipeline = Pipeline(
         [("scale", StandardScaler()), (name, _estimator(name, task, seed, n_estimators))]
     )
@@ -169,8 +175,8 @@ def make_kmeans(n_clusters: int, *, seed: int = 0):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    n_clusters = _check_count(n_clusters, "n_clusters")
-    seed = _check_seed(seed)
+    n_clusters = check_positive_int(n_clusters, "n_clusters")
+    seed = check_seed(seed)
     return Pipeline(
         [
             ("scale", StandardScaler()),
@@ -227,7 +233,7 @@ def baseline_table(
     """
     split = _as_split(dataset, seed)
     names = _model_names(models, split.task)
-    n_estimators = _check_count(n_estimators, "n_estimators")
+    n_estimators = check_positive_int(n_estimators, "n_estimators")
     return [
         _fit_and_score(
             make_model(name, split.task, seed=seed, n_estimators=n_estimators), name, split
@@ -411,27 +417,11 @@ def _check_model_name(name, task: str) -> None:
     )
 
 
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    return int(seed)
-
-
-def _check_count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
-
-
 def _as_split(dataset, seed):
     """A validated Split from a dataset name or a Split-like object."""
     from . import data
 
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if isinstance(dataset, str):
         check_choice(dataset, "dataset", data.DATASETS)
         return data.load(dataset, seed=seed)
