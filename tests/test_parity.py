@@ -217,6 +217,10 @@ def test_mlf_run_summary_line_of_headlines():
         {"acc": _headline(0.95, low=0.9), "loss": _headline(0.7, low=0.1, high=0.3)}
     )
     assert line == "acc 0.95 ≥ 0.9 ✓; loss 0.7 ∈ [0.1, 0.3] ✗"
+    # counts stay exact, and a band of one value reads as an equation
+    count = _headline(124_439_808, low=124_439_808, high=124_439_808, name="params")
+    assert parity.headline_summary({"params": count}) == "params 124,439,808 = 124,439,808 ✓"
+    assert parity.band_text(None, 1e-4) == "≤ 0.0001"
 
 
 # --------------------------------------------------------------------------- full runs

@@ -320,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("chapter", help="chapter number, or 'all'")
     add_run_options(run, out_help="output root (default: runs): OUT/<backend>/<chapter>/")
     run.set_defaults(out=None)  # a root here, not MLF_OUT (one chapter's folder)
+    for action in run._actions:
+        if action.dest == "backend":
+            action.help = (
+                f"one of {', '.join(_backend.BACKENDS)}, or 'all' (default: KERAS_BACKEND)"
+            )
     bench = sub.add_parser("bench", help="run the benchmarks (measurements, not tests)")
     bench.add_argument("name", nargs="?", help="one benchmark (file name without .py)")
     bench.add_argument("--backend", help="a backend, or 'all' (default: KERAS_BACKEND)")

@@ -220,9 +220,11 @@ class Mark:
 
 def band_text(low, high) -> str:
     """``[0.1, 0.3]``, ``≥ 0.9`` or ``≤ 1e-06``: a headline's band, as the page shows it."""
+    if low is not None and low == high:
+        return f"= {_fmt(low)}"
     if low is not None and high is not None:
-        return f"[{low:.4g}, {high:.4g}]"
-    return f"≥ {low:.4g}" if low is not None else f"≤ {high:.4g}"
+        return f"[{_fmt(low)}, {_fmt(high)}]"
+    return f"≥ {_fmt(low)}" if low is not None else f"≤ {_fmt(high)}"
 
 
 def in_band(entry: dict) -> bool:
@@ -353,8 +355,8 @@ def check(
 def _fmt(value) -> str:
     if value is None:
         return "n/a"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
-        return str(int(value))
+    if float(value).is_integer() and abs(value) < 1e15:  # counts stay exact: 124,439,808
+        return f"{int(value):,}"
     return f"{value:.4g}"
 
 
@@ -406,6 +408,8 @@ def _headline_table(stem, rows, commit, mode, names, labels, marks) -> list[str]
         agree = first.get("agree")
         width, _ = spread(counted)
         text = f"{_fmt(width)} ({'≤ ' + _fmt(agree) if agree is not None else 'not declared'})"
+        if len(counted) < 2:  # nothing to compare at this commit
+            text = "—"
         failed = any(m.kind == "agree" and m.headline == name for m in marks)
         spreads.append(f"**{text} ✗**" if failed else text)
     lines.append("| " + " | ".join(bands) + " |")
@@ -534,7 +538,7 @@ def headline_summary(headlines: dict) -> str:
     parts = []
     for name, entry in headlines.items():
         band = band_text(entry.get("low"), entry.get("high"))
-        relation = "∈ " + band if band.startswith("[") else band
+        relation = "∈ " + band if band.startswith("[") else band  # "≥ 0.9", "= 3"
         sign = "✓" if in_band(entry) else "✗"
         parts.append(f"{name} {_fmt(entry.get('value'))} {relation} {sign}")
     return "; ".join(parts)
@@ -574,6 +578,12 @@ def main(argv: list[str] | None = None) -> int:
     failing = [m for m in marks if m.fails]
     for mark in failing:
         print(f"PARITY FAIL: {mark.message}", file=sys.stderr)
+    if any(m.kind == "missing" for m in failing):
+        print(
+            "parity: the chapter tests on each backend (make test-keras) or `make parity` "
+            f"record the runs this check reads, in {parity_dir() / PARITY_FILE}",
+            file=sys.stderr,
+        )
     if failing:
         return 1
     print(f"\nparity: {len(stems)} chapters agree on {', '.join(args.require)}")
