@@ -159,6 +159,6 @@ def test_bad_input_errors():
         to_reference(model).forward(np.ones((2, 5)))
     with pytest.raises(ValueError, match="X must be 2-dimensional"):
         to_reference(model).forward(np.ones((2, 3, 1)))
-    odd = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="elu")])
-    with pytest.raises(ValueError, match="activation 'elu'.*expected one of"):
+    odd = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="selu")])
+    with pytest.raises(ValueError, match="activation 'selu'.*expected one of"):
         to_reference(odd)
