@@ -367,8 +367,8 @@ run.record(samples=samples)
 # ## Full runs and speed
 #
 # The page is built without the real corpus, so its own run trains on the fallback text
-# above. A full run (`python chapters/08_transformer.py` with the Tiny Shakespeare file in
-# the data cache) trains nanoGPT's configuration for 2000 steps. Its committed results,
+# above. A full run (`MLF_DATA_DIR=<folder with tinyshakespeare.txt> python
+# chapters/08_transformer.py`) trains nanoGPT's configuration for 2000 steps. Its committed results,
 # and the benchmark of the Keras GPT against plain PyTorch (`benchmarks/gpt.py`), are
 # read from JSON files written by those runs:
 
