@@ -25,14 +25,15 @@ chapter.
   test_mlp, test_reference_mlp, test_peer_torch, test_backend_keras
 * **6** modules: activations, reference/activations; tests: test_activations,
   test_reference_activations, test_peer_torch
-* **7** modules: *planned*: embeddings, reference/embeddings, reference/tokenizers; tests:
-  *planned*
+* **7** modules: embeddings, reference/embeddings, reference/tokenizers, backend; tests:
+  test_embeddings, test_reference_embeddings, test_reference_tokenizers
 * **8** modules: transformer, reference/transformer, sampling, reference/sampling, optim,
   data; tests: test_transformer, test_reference_transformer, test_sampling,
   test_reference_sampling
 * **9** modules: optim, reference/optim; tests: test_optim, test_reference_optim,
   test_peer_torch_optim
-* **10** modules: *planned*: scaling, reference/scaling; tests: *planned*
+* **10** modules: scaling, reference/scaling, transformer, reference/transformer, optim;
+  tests: test_scaling, test_reference_scaling
 * **11** modules: metrics, reference/metrics, reference/logistic, reference/linear, mlp,
   backend; tests: test_metrics, test_reference_metrics
 
