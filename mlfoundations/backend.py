@@ -369,6 +369,26 @@ def row_dots(v, u):
     return ops.einsum("bd,bkd->bk", v, u)  # (B, K)
 
 
+PRECISIONS = {"fp32": "float32", "bf16": "mixed_bfloat16"}
+"""``--precision`` names and the Keras dtype policies they set."""
+
+
+def set_precision(precision: str) -> str:
+    """Set Keras' global dtype policy from a ``--precision`` name; returns the policy.
+
+    ``"bf16"`` is Keras' ``mixed_bfloat16``: variables stay float32, layers compute in
+    bfloat16 (8 bits of mantissa), which pays on GPUs with bfloat16 tensor cores and costs
+    accuracy and, on most CPUs, time. Call it before building the model.
+    """
+    from .checks import check_choice
+
+    check_choice(precision, "precision", tuple(PRECISIONS))
+    import keras
+
+    keras.config.set_dtype_policy(PRECISIONS[precision])
+    return PRECISIONS[precision]
+
+
 def _to_numpy(value) -> np.ndarray:
     from keras import ops
 

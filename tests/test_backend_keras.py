@@ -139,3 +139,20 @@ def test_value_and_grad_includes_regularisation_like_fit(include):
     np.testing.assert_allclose(loss, ref_loss + penalty, rtol=1e-5)
     expected_w1 = ref_grads[0] + (2 * l2 * W1 if include else 0.0)
     np.testing.assert_allclose(grads[0], expected_w1, rtol=1e-5, atol=1e-6)
+
+
+def test_set_precision_sets_the_mixed_policy_and_back():
+    import keras
+
+    from mlfoundations.backend import set_precision
+
+    try:
+        assert set_precision("bf16") == "mixed_bfloat16"
+        layer = keras.layers.Dense(2)
+        layer.build((None, 3))
+        assert layer.compute_dtype == "bfloat16" and layer.kernel.dtype == "float32"
+    finally:
+        set_precision("fp32")
+    assert keras.config.dtype_policy().name == "float32"
+    with pytest.raises(ValueError, match="precision"):
+        set_precision("fp16")

@@ -82,3 +82,17 @@ def test_child_env_sets_options_and_silences_logs_without_overriding():
         assert env[key] == QUIET_ENV[key]
     with pytest.raises(ValueError, match="seed"):
         child_env(seed=-1, base={})
+
+
+def test_precision_flag_reads_the_command_line_and_the_environment(tmp_path, monkeypatch):
+    from mlfoundations.book.options import precision_flag
+
+    run = chapter.setup("08_demo", ["--out", str(tmp_path), "--precision", "bf16"],
+                        extra=[precision_flag()])  # fmt: skip
+    assert run.flags.precision == "bf16"
+    monkeypatch.setenv("MLF_PRECISION", "bf16")
+    run = chapter.setup("08_demo", ["--out", str(tmp_path)], extra=[precision_flag()])
+    assert run.flags.precision == "bf16"
+    with pytest.raises(SystemExit):
+        chapter.setup("08_demo", ["--out", str(tmp_path), "--precision", "fp8"],
+                      extra=[precision_flag()])  # fmt: skip

@@ -88,6 +88,17 @@ def flag(name: str, **kwargs) -> Flag:
     return Flag(name, dict(kwargs))
 
 
+def precision_flag() -> Flag:
+    """``--precision fp32|bf16`` (env ``MLF_PRECISION``) for chapters that train a GPT; the
+    chapter passes ``run.flags.precision`` to :func:`mlfoundations.backend.set_precision`."""
+    return flag(
+        "--precision",
+        choices=("fp32", "bf16"),
+        default="fp32",
+        help="compute precision: fp32, or bf16 (Keras mixed_bfloat16: pays on a GPU)",
+    )
+
+
 def _seed_from_env(environ: Mapping[str, str]) -> int:
     text = environ.get(ENV_SEED, "0").strip() or "0"
     try:
