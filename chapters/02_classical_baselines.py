@@ -156,8 +156,15 @@ for ax, table, cols, label in [
     ax.set_yticks(range(len(table)), [row["model"] for row in table])
     ax.grid(False)
     for i, j in np.ndindex(values.shape):
-        ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                color="white" if values[i, j] < 0.75 else "black")  # fmt: skip
+        ax.text(
+            j,
+            i,
+            f"{values[i, j]:.2f}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if values[i, j] < 0.75 else "black",
+        )
     fig.colorbar(image, ax=ax, shrink=0.8, label=label)
 ax_c.set_title("Classification")
 ax_r.set_title("Regression")
@@ -229,8 +236,14 @@ run.record(wine_cross_validation=cv_rows)
 spread = []
 for best in sklearn_baselines.best_rows(summary):
     metric = "accuracy" if "accuracy" in best else "r2"
-    spread.append({"dataset": best["dataset"], "best model": best["model"], "metric": metric,
-                   "score": best[metric]})  # fmt: skip
+    spread.append(
+        {
+            "dataset": best["dataset"],
+            "best model": best["model"],
+            "metric": metric,
+            "score": best[metric],
+        }
+    )
     if len(seeds) > 1:
         spread[-1]["seed-to-seed sd"] = best[f"{metric}_std"]
 run.table(spread, floatfmt=".3f", title=f"Best baseline per dataset ({over})")
@@ -260,19 +273,30 @@ sunlight = np.array([1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 6.5, 7.0, 8.0])
 survived = np.array([0, 0, 0, 1, 0, 1, 1, 1, 1, 1])  # one early survivor: no perfect cut
 left = sunlight <= 4.5
 worked = [
-    {"node": "parent (all 10)", "labels": str(survived.tolist()),
-     "entropy (bits)": trees.entropy(survived)},
-    {"node": "left: sunlight ≤ 4.5", "labels": str(survived[left].tolist()),
-     "entropy (bits)": trees.entropy(survived[left])},
-    {"node": "right: sunlight > 4.5", "labels": str(survived[~left].tolist()),
-     "entropy (bits)": trees.entropy(survived[~left])},
-]  # fmt: skip
+    {
+        "node": "parent (all 10)",
+        "labels": str(survived.tolist()),
+        "entropy (bits)": trees.entropy(survived),
+    },
+    {
+        "node": "left: sunlight ≤ 4.5",
+        "labels": str(survived[left].tolist()),
+        "entropy (bits)": trees.entropy(survived[left]),
+    },
+    {
+        "node": "right: sunlight > 4.5",
+        "labels": str(survived[~left].tolist()),
+        "entropy (bits)": trees.entropy(survived[~left]),
+    },
+]
 run.table(worked, floatfmt=".4f", title="Entropy of a node and of its two children")
 gain = trees.information_gain(survived, left)
 best = trees.best_split(sunlight, survived)
-print(f"IG(sunlight <= 4.5) = {worked[0]['entropy (bits)']:.4f} - 0.5 * "
-      f"{worked[1]['entropy (bits)']:.4f} - 0.5 * {worked[2]['entropy (bits)']:.4f}"
-      f" = {gain:.4f} bits")  # fmt: skip
+print(
+    f"IG(sunlight <= 4.5) = {worked[0]['entropy (bits)']:.4f} - 0.5 * "
+    f"{worked[1]['entropy (bits)']:.4f} - 0.5 * {worked[2]['entropy (bits)']:.4f}"
+    f" = {gain:.4f} bits"
+)
 print(f"best threshold over all cuts: {best.threshold} with IG = {best.gain:.4f} bits")
 assert best.threshold == 4.5 and math.isclose(best.gain, gain)
 
@@ -290,14 +314,24 @@ p_node = trees.class_proportions(survived)[None, :].astype("float32")  # (1, K)
 keras_nats = float(
     keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(p_node, p_node))[0]
 )
-run.table([
-    {"quantity": "fair coin", "bits": coin, "nats": trees.entropy(np.arange(2), base=math.e)},
-    {"quantity": "fair die", "bits": die, "nats": trees.entropy(np.arange(6), base=math.e)},
-    {"quantity": "seedling node (NumPy)", "bits": trees.entropy(survived),
-     "nats": trees.entropy(survived, base=math.e)},
-    {"quantity": f"seedling node (Keras cross-entropy, {run.backend})",
-     "bits": keras_nats / math.log(2), "nats": keras_nats},
-], floatfmt=".5f", title="Entropy in bits and in nats")  # fmt: skip
+run.table(
+    [
+        {"quantity": "fair coin", "bits": coin, "nats": trees.entropy(np.arange(2), base=math.e)},
+        {"quantity": "fair die", "bits": die, "nats": trees.entropy(np.arange(6), base=math.e)},
+        {
+            "quantity": "seedling node (NumPy)",
+            "bits": trees.entropy(survived),
+            "nats": trees.entropy(survived, base=math.e),
+        },
+        {
+            "quantity": f"seedling node (Keras cross-entropy, {run.backend})",
+            "bits": keras_nats / math.log(2),
+            "nats": keras_nats,
+        },
+    ],
+    floatfmt=".5f",
+    title="Entropy in bits and in nats",
+)
 np.testing.assert_allclose(keras_nats, trees.entropy(survived, base=math.e), rtol=1e-6)
 assert die > coin
 
@@ -331,11 +365,16 @@ for criterion in trees.CRITERIA:
     roots[criterion] = ours
     if criterion == "entropy":
         sk_root = t.impurity[0]
-    root_rows.append({
-        "criterion": criterion, "feature": wine.feature_names[ours.feature],
-        "threshold (NumPy)": ours.threshold, "threshold (sklearn)": t.threshold[0],
-        "gain (NumPy)": ours.gain, "gain (sklearn)": sk_gain,
-    })  # fmt: skip
+    root_rows.append(
+        {
+            "criterion": criterion,
+            "feature": wine.feature_names[ours.feature],
+            "threshold (NumPy)": ours.threshold,
+            "threshold (sklearn)": t.threshold[0],
+            "gain (NumPy)": ours.gain,
+            "gain (sklearn)": sk_gain,
+        }
+    )
 run.table(root_rows, floatfmt=".6g", title="Root split on wine: NumPy reference vs scikit-learn")
 h_bits, h_nats = trees.entropy(y_wine), trees.entropy(y_wine, base=math.e)
 print(f"sklearn root entropy {sk_root:.6f}; ours {h_bits:.6f} bits, {h_nats:.6f} nats")
@@ -357,8 +396,10 @@ run.record(wine_root_split=root_rows, sklearn_entropy_unit="bits")
 
 # %%
 f_e, f_g = roots["entropy"].feature, roots["gini"].feature
-gains = [trees.information_gain(y_wine, X_wine[:, f_e] <= t)
-         for t in trees.candidate_thresholds(X_wine[:, f_e])]  # fmt: skip
+gains = [
+    trees.information_gain(y_wine, X_wine[:, f_e] <= t)
+    for t in trees.candidate_thresholds(X_wine[:, f_e])
+]
 fig, (ax_split, ax_gain) = subplots(1, 2, figsize=(11, 4.2))
 for k, name in enumerate(wine.target_names):
     mask = y_wine == k
@@ -376,13 +417,19 @@ ax_split.axhline(
     ls="--",
     label=f"Gini: {wine.feature_names[f_g]} ≤ {roots['gini'].threshold:.4g}",
 )
-ax_split.set(xlabel=wine.feature_names[f_e], ylabel=wine.feature_names[f_g],
-             title="Wine: the first question of a tree")  # fmt: skip
+ax_split.set(
+    xlabel=wine.feature_names[f_e],
+    ylabel=wine.feature_names[f_g],
+    title="Wine: the first question of a tree",
+)
 ax_split.legend(fontsize=8, loc="upper left")
 ax_gain.plot(trees.candidate_thresholds(X_wine[:, f_e]), gains, marker=".")
 ax_gain.axvline(roots["entropy"].threshold, color="black", lw=1)
-ax_gain.set(xlabel=f"threshold on {wine.feature_names[f_e]}", ylabel="information gain (bits)",
-            title="Every candidate threshold, scored")  # fmt: skip
+ax_gain.set(
+    xlabel=f"threshold on {wine.feature_names[f_e]}",
+    ylabel="information gain (bits)",
+    title="Every candidate threshold, scored",
+)
 run.figure(fig, "first_split")
 
 # %% [markdown]
@@ -405,21 +452,40 @@ for name in ["iris", "wine", "breast_cancer", "digits"]:
         full = tree.DecisionTreeClassifier(random_state=seed).fit(s.X_train, s.y_train)
         alphas = full.cost_complexity_pruning_path(s.X_train, s.y_train).ccp_alphas
         pruned = max(
-            (tree.DecisionTreeClassifier(ccp_alpha=a, random_state=seed).fit(s.X_train, s.y_train)
-             for a in alphas),
+            (
+                tree.DecisionTreeClassifier(ccp_alpha=a, random_state=seed).fit(
+                    s.X_train, s.y_train
+                )
+                for a in alphas
+            ),
             key=lambda m: m.score(s.X_val, s.y_val),
-        )  # fmt: skip
+        )
         forest = sklearn_baselines.make_model("random_forest", "classification", seed=seed)
         forest.fit(s.X_train, s.y_train)
-        scores.append([full.score(s.X_train, s.y_train), full.score(s.X_test, s.y_test),
-                       full.get_n_leaves(), pruned.score(s.X_test, s.y_test),
-                       pruned.get_n_leaves(), forest.score(s.X_train, s.y_train),
-                       forest.score(s.X_test, s.y_test)])  # fmt: skip
+        scores.append(
+            [
+                full.score(s.X_train, s.y_train),
+                full.score(s.X_test, s.y_test),
+                full.get_n_leaves(),
+                pruned.score(s.X_test, s.y_test),
+                pruned.get_n_leaves(),
+                forest.score(s.X_train, s.y_train),
+                forest.score(s.X_test, s.y_test),
+            ]
+        )
     m = np.mean(scores, axis=0)
-    prune_rows.append({"dataset": name, "tree train acc": m[0], "tree test acc": m[1],
-                       "leaves": int(round(m[2])), "pruned test acc": m[3],
-                       "pruned leaves": int(round(m[4])), "forest train acc": m[5],
-                       "forest test acc": m[6]})  # fmt: skip
+    prune_rows.append(
+        {
+            "dataset": name,
+            "tree train acc": m[0],
+            "tree test acc": m[1],
+            "leaves": int(round(m[2])),
+            "pruned test acc": m[3],
+            "pruned leaves": int(round(m[4])),
+            "forest train acc": m[5],
+            "forest test acc": m[6],
+        }
+    )
     assert m[0] == 1.0  # the unpruned tree memorises its training set
 run.table(prune_rows, floatfmt=".3f", title=f"Trees overfit; pruning helps a little ({over})")
 run.record(tree_overfitting=prune_rows)
@@ -456,9 +522,16 @@ for name in ["iris", "wine", "breast_cancer", "spirals"]:
     within = [np.corrcoef(s.X_train[s.y_train == c].T) for c in np.unique(s.y_train)]
     off_diag = np.mean([np.nanmean(np.abs(r[~np.eye(len(r), dtype=bool)])) for r in within])
     nb_acc = float(np.mean(nb_ours.argmax(axis=1) == s.y_test))
-    agree_rows.append({"dataset": name, "k-NN predictions equal": int(np.sum(knn_ours == knn_sk)),
-                       "of": len(knn_sk), "NB max abs Δp": float(np.abs(nb_ours - nb_sk).max()),
-                       "mean abs corr within class": off_diag, "NB test acc": nb_acc})  # fmt: skip
+    agree_rows.append(
+        {
+            "dataset": name,
+            "k-NN predictions equal": int(np.sum(knn_ours == knn_sk)),
+            "of": len(knn_sk),
+            "NB max abs Δp": float(np.abs(nb_ours - nb_sk).max()),
+            "mean abs corr within class": off_diag,
+            "NB test acc": nb_acc,
+        }
+    )
 run.table(agree_rows, floatfmt=".3g", title="NumPy references vs scikit-learn")
 run.record(knn_nb_agreement=agree_rows)
 
@@ -487,12 +560,20 @@ X_eval = np.concatenate([moons.X_val, moons.X_test])
 f_all = svc_all.decision_function(X_eval)
 diff_fixed = np.abs(svc_sv.decision_function(X_eval) - f_all).max()
 diff_scale = np.abs(svc_rescaled.decision_function(X_eval) - f_all).max()
-run.table([
-    {"refit on": f"{len(sv)} support vectors of {len(moons.y_train)}, same gamma",
-     "max abs Δ decision function": diff_fixed},
-    {"refit on": "the same support vectors, gamma='scale' recomputed",
-     "max abs Δ decision function": diff_scale},
-], floatfmt=".2e", title="Moons: the SVM needs only its support vectors")  # fmt: skip
+run.table(
+    [
+        {
+            "refit on": f"{len(sv)} support vectors of {len(moons.y_train)}, same gamma",
+            "max abs Δ decision function": diff_fixed,
+        },
+        {
+            "refit on": "the same support vectors, gamma='scale' recomputed",
+            "max abs Δ decision function": diff_scale,
+        },
+    ],
+    floatfmt=".2e",
+    title="Moons: the SVM needs only its support vectors",
+)
 assert diff_fixed < 1e-4 < 0.1 < diff_scale
 run.record(svm_support_vectors=len(sv), svm_refit_max_diff=diff_fixed)
 run.headline(
@@ -524,14 +605,22 @@ majority = {c: np.bincount(y_iris[raw_clusters == c]).argmax() for c in range(3)
 raw_named = np.array([majority[c] for c in raw_clusters])
 ari_scaled = adjusted_rand_score(y_iris, scaled_clusters)
 ari_raw = adjusted_rand_score(y_iris, raw_clusters)
-run.table([
-    {"k-means on": "train part, standardised (the baseline)", "ARI": km_row["adjusted_rand_train"]},
-    {"k-means on": "its test part (nearest centre)", "ARI": km_row["adjusted_rand_test"]},
-    {"k-means on": "all 150 flowers, standardised", "ARI": ari_scaled},
-    {"k-means on": "all 150 flowers, raw centimetres", "ARI": ari_raw},
-], floatfmt=".3f", title="Iris: k-means clusters vs the hidden species")  # fmt: skip
-run.record(kmeans_iris=km_row, kmeans_iris_ari_all_scaled=ari_scaled,
-           kmeans_iris_ari_all_raw=ari_raw)  # fmt: skip
+run.table(
+    [
+        {
+            "k-means on": "train part, standardised (the baseline)",
+            "ARI": km_row["adjusted_rand_train"],
+        },
+        {"k-means on": "its test part (nearest centre)", "ARI": km_row["adjusted_rand_test"]},
+        {"k-means on": "all 150 flowers, standardised", "ARI": ari_scaled},
+        {"k-means on": "all 150 flowers, raw centimetres", "ARI": ari_raw},
+    ],
+    floatfmt=".3f",
+    title="Iris: k-means clusters vs the hidden species",
+)
+run.record(
+    kmeans_iris=km_row, kmeans_iris_ari_all_scaled=ari_scaled, kmeans_iris_ari_all_raw=ari_raw
+)
 
 # %%
 petal = [iris_raw.feature_names.index(f) for f in ("petal length (cm)", "petal width (cm)")]

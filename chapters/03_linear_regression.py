@@ -217,8 +217,12 @@ fig, ax = subplots()
 with np.errstate(over="ignore", invalid="ignore"):
     for name, res in sweep.items():
         ax.semilogy(res.history[: steps_lr + 1] - J_s + 1e-16, label=name)
-ax.set(xlabel="step", ylabel="J − J*  (log scale)", ylim=(1e-10, 1e4),
-       title=f"Learning-rate sweep (bound 2/λ_max = {bound:.2f})")  # fmt: skip
+ax.set(
+    xlabel="step",
+    ylabel="J − J*  (log scale)",
+    ylim=(1e-10, 1e4),
+    title=f"Learning-rate sweep (bound 2/λ_max = {bound:.2f})",
+)
 ax.legend(fontsize=8)
 run.figure(fig, "learning_rate_sweep")
 
@@ -233,8 +237,10 @@ run.figure(fig, "learning_rate_sweep")
 # %%
 seed_keras = linear.fit_sgd(X_s, y_s, lr=0.1, epochs=50, verbose=run.verbose)
 seed_numpy = sweep["0.1 (the primer's)"]
-print(f"{run.backend}: loss after 50 steps of SGD(0.1) = {seed_keras.history[-1]:.4f} "
-      f"(NumPy {seed_numpy.history[50]:.4f})")  # fmt: skip
+print(
+    f"{run.backend}: loss after 50 steps of SGD(0.1) = {seed_keras.history[-1]:.4f} "
+    f"(NumPy {seed_numpy.history[50]:.4f})"
+)
 assert np.isfinite(seed_keras.history[-1])
 np.testing.assert_allclose(seed_keras.history[-1], seed_numpy.history[50], rtol=1e-4)
 
@@ -269,8 +275,9 @@ for ax, (title, Xp) in zip(
     JJ = np.mean((ww[..., None] * Xp[:, 0] + bb[..., None] - y_line) ** 2, axis=-1)
     ax.contour(ww, bb, JJ, levels=np.geomspace(JJ.min() + 1e-3, JJ.max(), 15), linewidths=0.8)
     for frac, style in ((0.3, "o-"), (0.9, "s--")):
-        path = ref.gradient_descent(Xp, y_line, lr=frac * safe, epochs=30, w0=wp - 2.5,
-                                    b0=bp - 7.0, record_path=True).path  # fmt: skip
+        path = ref.gradient_descent(
+            Xp, y_line, lr=frac * safe, epochs=30, w0=wp - 2.5, b0=bp - 7.0, record_path=True
+        ).path
         ax.plot(path[:, 0], path[:, 1], style, ms=3, lw=1, label=f"lr = {frac:.1f} × bound")
     ax.plot([wp], [bp], "k*", ms=12, label="closed form")
     ax.set(xlabel="w", ylabel="b", title=f"{title}: 30 steps", aspect="equal")
@@ -334,8 +341,9 @@ path_coef = np.array(
 l1_demo = 2.0
 lasso_np = ref.gradient_descent(X_d, y_d, lr=lr_d, epochs=epochs_d, l1=l1_demo)
 lasso_sk = Lasso(alpha=ref.lasso_alpha(l1_demo), tol=1e-10, max_iter=100_000).fit(X_d, y_d)
-lasso_kr = linear.fit_sgd(X_d, y_d, lr=lr_d, epochs=run.size(300, 2000), l1=l1_demo,
-                                   verbose=run.verbose)  # fmt: skip
+lasso_kr = linear.fit_sgd(
+    X_d, y_d, lr=lr_d, epochs=run.size(300, 2000), l1=l1_demo, verbose=run.verbose
+)
 lasso_diff = float(np.abs(lasso_np.w - lasso_sk.coef_).max())
 np.testing.assert_allclose(lasso_np.w, lasso_sk.coef_, atol=1e-3 if run.quick else 1e-6)
 run.table(
@@ -355,7 +363,7 @@ run.table(
             "exact zeros": int(np.sum(lasso_kr.w == 0)),
             "max abs(w − sklearn)": float(np.abs(lasso_kr.w - lasso_sk.coef_).max()),
         },
-    ],  # fmt: skip
+    ],
     title=f"Lasso on diabetes, λ₁ = {l1_demo} (scikit-learn alpha = {ref.lasso_alpha(l1_demo)})",
 )
 run.record(lasso_numpy_vs_sklearn=lasso_diff)

@@ -54,10 +54,13 @@ print("Keras backend:", keras.backend.backend())
 p_right = np.array([0.99, 0.5, 0.1, 0.01])
 logits_right = np.log(p_right / (1 - p_right))
 cost_rows = [
-    {"p(correct class)": p, "−log p (nats)": -np.log(p),
-     "from logits": losses.sigmoid_cross_entropy([1.0], [z])}
+    {
+        "p(correct class)": p,
+        "−log p (nats)": -np.log(p),
+        "from logits": losses.sigmoid_cross_entropy([1.0], [z]),
+    }
     for p, z in zip(p_right, logits_right, strict=True)
-]  # fmt: skip
+]
 run.table(cost_rows, title="Cross-entropy of one prediction")
 np.testing.assert_allclose([r["from logits"] for r in cost_rows], -np.log(p_right), rtol=1e-12)
 print(
@@ -106,9 +109,11 @@ num = numerical_gradient(
 model = logistic.logistic_model(2)
 model.layers[-1].set_weights([w_probe.reshape(2, 1).astype("float32"), np.array([b_probe], "f4")])
 _, (k_gw, k_gb) = backend.value_and_grad(
-    model, keras.losses.BinaryCrossentropy(), X_toy.astype("float32"),
+    model,
+    keras.losses.BinaryCrossentropy(),
+    X_toy.astype("float32"),
     y_toy.reshape(-1, 1).astype("float32"),
-)  # fmt: skip
+)
 k_gw = k_gw[:, 0] + 2 * l2_probe * w_probe
 err_fd = relative_error(np.r_[gw, gb], num)
 err_ad = relative_error(np.r_[gw, gb], np.r_[k_gw, k_gb])
@@ -152,9 +157,13 @@ cancer = data.load("breast_cancer", seed=run.seed)
 problems = {
     "moons (2-D, standardised)": (X_toy, y_toy, 0.01, 0.0, run.size(300, 600)),
     "breast_cancer (30-D, standardised)": (
-        cancer.X_train, cancer.y_train, 0.01, 0.9, run.size(300, 600)
+        cancer.X_train,
+        cancer.y_train,
+        0.01,
+        0.9,
+        run.size(300, 600),
     ),
-}  # fmt: skip
+}
 agree_rows, fits = [], {}
 for name, (X, y, l2, momentum, keras_steps) in problems.items():
     n = len(y)
@@ -164,11 +173,15 @@ for name, (X, y, l2, momentum, keras_steps) in problems.items():
     C = ref.sklearn_C(l2, n)
     sk = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
     gd = ref.gradient_descent(X, y, lr=1 / L, epochs=run.size(2000, 5000), l2=l2)
-    kr = logistic.fit_sgd(X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum,
-                                   verbose=run.verbose)  # fmt: skip
+    kr = logistic.fit_sgd(
+        X, y, lr=1 / L, epochs=keras_steps, l2=l2, momentum=momentum, verbose=run.verbose
+    )
     fits[name] = {"sklearn": sk, "numpy": gd, "keras": kr, "star": (w_star, b_star)}
-    candidates = [("scikit-learn (L-BFGS)", sk.coef_[0], sk.intercept_[0]),
-                  ("NumPy GD", gd.w, gd.b), (f"Keras SGD ({run.backend})", kr.w, kr.b)]  # fmt: skip
+    candidates = [
+        ("scikit-learn (L-BFGS)", sk.coef_[0], sk.intercept_[0]),
+        ("NumPy GD", gd.w, gd.b),
+        (f"Keras SGD ({run.backend})", kr.w, kr.b),
+    ]
     for label, w, b in candidates:
         diff = max(np.abs(w - w_star).max(), abs(b - b_star))
         agree_rows.append(
@@ -277,8 +290,12 @@ count = [int(np.sum(which == k)) for k in range(len(edges) - 1) if np.any(which 
 ax.plot(mean_p, freq, "o-", label="logistic regression")
 for m, f, c in zip(mean_p, freq, count, strict=True):
     ax.annotate(str(c), (m, f), textcoords="offset points", xytext=(4, -10), fontsize=8)
-ax.set(xlabel="mean predicted p (bin)", ylabel="observed fraction positive",
-       title=f"Reliability, held-out (n = {len(y_held)})", aspect="equal")  # fmt: skip
+ax.set(
+    xlabel="mean predicted p (bin)",
+    ylabel="observed fraction positive",
+    title=f"Reliability, held-out (n = {len(y_held)})",
+    aspect="equal",
+)
 ax.legend()
 run.figure(fig, "reliability")
 
@@ -304,9 +321,15 @@ soft_sk = LogisticRegression(
 )
 soft_sk.fit(iris.X_train, iris.y_train)
 soft_kr = logistic.fit_sgd(
-    iris.X_train, iris.y_train, lr=1.0, epochs=run.size(300, 2000), l2=l2_iris, n_classes=3,
-    momentum=0.9, verbose=run.verbose,
-)  # fmt: skip
+    iris.X_train,
+    iris.y_train,
+    lr=1.0,
+    epochs=run.size(300, 2000),
+    l2=l2_iris,
+    n_classes=3,
+    momentum=0.9,
+    verbose=run.verbose,
+)
 d_np = float(np.abs(soft_np.w - soft_sk.coef_.T).max())
 d_kr = float(np.abs(soft_kr.w - soft_sk.coef_.T).max())
 print(f"iris softmax regression, max |W − sklearn|: NumPy {d_np:.1e}, Keras {d_kr:.1e}")
@@ -327,18 +350,24 @@ run.headline(
 # %%
 def scores(p):
     pred = (p > 0.5).astype(int)
-    return {"accuracy": float(np.mean(pred == cancer.y_test)),
-            "f1_macro": float(f1_score(cancer.y_test, pred, average="macro"))}  # fmt: skip
+    return {
+        "accuracy": float(np.mean(pred == cancer.y_test)),
+        "f1_macro": float(f1_score(cancer.y_test, pred, average="macro")),
+    }
 
 
 gd_c = fits["breast_cancer (30-D, standardised)"]["numpy"]
 kr_c = fits["breast_cancer (30-D, standardised)"]["keras"]
 ours = [
-    {"model": "ch. 4: logistic, NumPy GD (λ₂ = 0.01)",
-     **scores(ref.predict_proba(cancer.X_test, gd_c.w, gd_c.b))},
-    {"model": f"ch. 4: logistic, Keras ({run.backend})",
-     **scores(ref.predict_proba(cancer.X_test, kr_c.w, kr_c.b))},
-]  # fmt: skip
+    {
+        "model": "ch. 4: logistic, NumPy GD (λ₂ = 0.01)",
+        **scores(ref.predict_proba(cancer.X_test, gd_c.w, gd_c.b)),
+    },
+    {
+        "model": f"ch. 4: logistic, Keras ({run.backend})",
+        **scores(ref.predict_proba(cancer.X_test, kr_c.w, kr_c.b)),
+    },
+]
 base = [
     {"model": row["model"], "accuracy": row["accuracy"], "f1_macro": row["f1_macro"]}
     for row in sklearn_baselines.baseline_table(cancer, seed=run.seed)

@@ -61,24 +61,31 @@ spam_rate = 0.01
 y_spam = (rng.uniform(size=n_messages) < spam_rate).astype(int)
 shift = np.linspace(0.4, 1.2, 10)  # some features tell more than others
 X_spam = rng.normal(size=(n_messages, 10)) + np.outer(y_spam, shift)
-spam = data.split(X_spam, y_spam, val_size=0.2, test_size=0.4, seed=run.seed,
-                  task="classification", name="spam")  # fmt: skip
+spam = data.split(
+    X_spam, y_spam, val_size=0.2, test_size=0.4, seed=run.seed, task="classification", name="spam"
+)
 w_spam, b_spam = ref_logistic.fit_newton(spam.X_train, spam.y_train, l2=1e-4)
 p_spam = ref_logistic.predict_proba(spam.X_test, w_spam, b_spam)  # P(spam) per test message
 y_test = spam.y_test
 
 
 def scores(name, y_pred):
-    row = {"model": name,
-           "accuracy": ref.accuracy_score(y_test, y_pred),
-           "precision": ref.precision_score(y_test, y_pred, zero_division=0.0),
-           "recall": ref.recall_score(y_test, y_pred),
-           "F1": ref.f1_score(y_test, y_pred)}  # fmt: skip
-    for key, sk in [("accuracy", skm.accuracy_score), ("recall", skm.recall_score),
-                    ("F1", skm.f1_score)]:  # fmt: skip
+    row = {
+        "model": name,
+        "accuracy": ref.accuracy_score(y_test, y_pred),
+        "precision": ref.precision_score(y_test, y_pred, zero_division=0.0),
+        "recall": ref.recall_score(y_test, y_pred),
+        "F1": ref.f1_score(y_test, y_pred),
+    }
+    for key, sk in [
+        ("accuracy", skm.accuracy_score),
+        ("recall", skm.recall_score),
+        ("F1", skm.f1_score),
+    ]:
         check_sklearn(key, row[key], sk(y_test, y_pred))
-    check_sklearn("precision", row["precision"],
-                  skm.precision_score(y_test, y_pred, zero_division=0.0))  # fmt: skip
+    check_sklearn(
+        "precision", row["precision"], skm.precision_score(y_test, y_pred, zero_division=0.0)
+    )
     return row
 
 
@@ -122,9 +129,15 @@ for ax, values, fmt, title in panels:
     for i in range(2):
         for j in range(2):
             ax.text(j, i, format(values[i, j], fmt), ha="center", va="center", fontsize=13)
-    ax.set(xticks=[0, 1], yticks=[0, 1], xticklabels=["ham", "spam"],
-           yticklabels=["ham", "spam"], xlabel="predicted", ylabel="true",
-           title=f"p ≥ {best_threshold:.3f}: {title}")  # fmt: skip
+    ax.set(
+        xticks=[0, 1],
+        yticks=[0, 1],
+        xticklabels=["ham", "spam"],
+        yticklabels=["ham", "spam"],
+        xlabel="predicted",
+        ylabel="true",
+        title=f"p ≥ {best_threshold:.3f}: {title}",
+    )
     ax.grid(False)
 run.figure(fig, "confusion_matrix")
 
@@ -146,8 +159,12 @@ ax.plot(thr, prec[:-1], label="precision")
 ax.plot(thr, rec[:-1], label="recall")
 ax.plot(thr, 2 * prec[:-1] * rec[:-1] / np.maximum(prec[:-1] + rec[:-1], 1e-12), label="F1")
 ax.axvline(best_threshold, color="k", ls=":", label="best F1 on validation")
-ax.set(xlabel="threshold on P(spam)", ylabel="test score", xlim=(0, 1),
-       title="Precision and recall trade places as the threshold moves")  # fmt: skip
+ax.set(
+    xlabel="threshold on P(spam)",
+    ylabel="test score",
+    xlim=(0, 1),
+    title="Precision and recall trade places as the threshold moves",
+)
 ax.legend()
 run.figure(fig, "threshold")
 run.record(best_threshold=best_threshold)
@@ -220,20 +237,35 @@ keras_rows = [
 keras_table = []
 for label, metric, want in keras_rows:
     got = keras_value(metric, y_test, p32)
-    keras_table.append({"Keras metric": label, "Keras": got, "reference": want,
-                        "abs diff": abs(got - want)})  # fmt: skip
+    keras_table.append(
+        {"Keras metric": label, "Keras": got, "reference": want, "abs diff": abs(got - want)}
+    )
     assert abs(got - want) < 1e-6, label
 for n_thr in (50, 200, 2000):
     got = keras_value(keras.metrics.AUC(num_thresholds=n_thr), y_test, p32)
-    keras_table.append({"Keras metric": f"AUC(num_thresholds={n_thr})", "Keras": got,
-                        "reference": auc_roc, "abs diff": abs(got - auc_roc)})  # fmt: skip
+    keras_table.append(
+        {
+            "Keras metric": f"AUC(num_thresholds={n_thr})",
+            "Keras": got,
+            "reference": auc_roc,
+            "abs diff": abs(got - auc_roc),
+        }
+    )
 got_pr = keras_value(keras.metrics.AUC(curve="PR", num_thresholds=2000), y_test, p32)
-keras_table.append({"Keras metric": 'AUC(curve="PR", num_thresholds=2000)', "Keras": got_pr,
-                    "reference": ap, "abs diff": abs(got_pr - ap)})  # fmt: skip
+keras_table.append(
+    {
+        "Keras metric": 'AUC(curve="PR", num_thresholds=2000)',
+        "Keras": got_pr,
+        "reference": ap,
+        "abs diff": abs(got_pr - ap),
+    }
+)
 _ = run.table(keras_table, floatfmt=".5f", title=f"keras.metrics ({run.backend}) vs reference")
 first_threshold = 1 / 199  # Keras' thresholds: i / (num_thresholds - 1)
-print(f"{np.mean(p_spam < first_threshold):.0%} of the test messages score below Keras' "
-      f"first threshold {first_threshold:.4f}: one bucket, ranked as ties")  # fmt: skip
+print(
+    f"{np.mean(p_spam < first_threshold):.0%} of the test messages score below Keras' "
+    f"first threshold {first_threshold:.4f}: one bucket, ranked as ties"
+)
 run.record(keras_metrics=keras_table)
 
 # %% [markdown]
@@ -275,12 +307,18 @@ w_lr, b_lr = ref_logistic.fit_newton(X_tr, y_tr, l2=1e-3)
 p_lr = ref_logistic.predict_proba(moons.X_test, w_lr, b_lr)
 
 net = mlp.mlp(2, hidden=(64, 64), output=1, activation="relu", seed=run.seed)
-net.compile(optimizer=keras.optimizers.Adam(0.01),
-            loss=keras.losses.BinaryCrossentropy(from_logits=True))  # fmt: skip
+net.compile(
+    optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.BinaryCrossentropy(from_logits=True)
+)
 repeats = 20  # one "epoch" = 20 passes over the 300 examples: fewer, longer epochs
 with backend.torch_threads(1):  # many tiny steps: one thread is faster on a small CPU
-    net.fit(np.tile(X_tr, (repeats, 1)), np.tile(y_tr, repeats), batch_size=64,
-            epochs=run.size(4, 15), verbose=run.verbose)  # fmt: skip
+    net.fit(
+        np.tile(X_tr, (repeats, 1)),
+        np.tile(y_tr, repeats),
+        batch_size=64,
+        epochs=run.size(4, 15),
+        verbose=run.verbose,
+    )
     z_val = net.predict(moons.X_val, verbose=0)[:, 0].astype(np.float64)  # logits
     z_test = net.predict(moons.X_test, verbose=0)[:, 0].astype(np.float64)
 p_mlp = 1 / (1 + np.exp(-z_test))
@@ -290,16 +328,20 @@ def reliability_panel(ax, y, p, title):
     bins = ref.reliability_bins(y, p, n_bins=10)
     filled = bins.counts > 0
     k = np.round(bins.accuracy[filled] * bins.counts[filled]).astype(int)
-    intervals = np.array([ref.wilson_interval(int(s), int(n))
-                          for s, n in zip(k, bins.counts[filled], strict=True)])  # fmt: skip
+    intervals = np.array(
+        [ref.wilson_interval(int(s), int(n)) for s, n in zip(k, bins.counts[filled], strict=True)]
+    )
     acc, conf = bins.accuracy[filled], bins.confidence[filled]
     ax.plot([0, 1], [0, 1], "k:", lw=1)
-    ax.errorbar(conf, acc, yerr=[acc - intervals[:, 0], intervals[:, 1] - acc], fmt="o-",
-                capsize=3)  # fmt: skip
+    ax.errorbar(conf, acc, yerr=[acc - intervals[:, 0], intervals[:, 1] - acc], fmt="o-", capsize=3)
     for c, a, n in zip(conf, acc, bins.counts[filled], strict=True):
         ax.annotate(str(n), (c, a), textcoords="offset points", xytext=(5, -12), fontsize=8)
-    ax.set(xlabel="mean predicted P(class 1)", ylabel="observed fraction of class 1",
-           title=f"{title}: ECE {bins.ece:.3f}", aspect="equal")  # fmt: skip
+    ax.set(
+        xlabel="mean predicted P(class 1)",
+        ylabel="observed fraction of class 1",
+        title=f"{title}: ECE {bins.ece:.3f}",
+        aspect="equal",
+    )
     return bins.ece
 
 
@@ -313,12 +355,16 @@ for ours, theirs in zip((prob_true, prob_pred), sk_curve, strict=True):
     check_sklearn("calibration_curve", ours, theirs)
 acc_lr = ref.accuracy_score(moons.y_test, (p_lr > 0.5).astype(int))
 acc_mlp = ref.accuracy_score(moons.y_test, (p_mlp > 0.5).astype(int))
-print(f"test accuracy: logistic {acc_lr:.3f}, MLP {acc_mlp:.3f} "
-      f"(n = {len(moons.y_test)}); ECE: logistic {ece_lr:.3f}, MLP {ece_mlp:.3f}")  # fmt: skip
+print(
+    f"test accuracy: logistic {acc_lr:.3f}, MLP {acc_mlp:.3f} "
+    f"(n = {len(moons.y_test)}); ECE: logistic {ece_lr:.3f}, MLP {ece_mlp:.3f}"
+)
 mlp_bins = ref.reliability_bins(moons.y_test, p_mlp, n_bins=10)
 fullest = np.argmax(mlp_bins.counts)
-print(f"MLP's fullest bin: {mlp_bins.counts[fullest]} predictions, mean P(class 1) "
-      f"{mlp_bins.confidence[fullest]:.3f}, observed {mlp_bins.accuracy[fullest]:.3f}")  # fmt: skip
+print(
+    f"MLP's fullest bin: {mlp_bins.counts[fullest]} predictions, mean P(class 1) "
+    f"{mlp_bins.confidence[fullest]:.3f}, observed {mlp_bins.accuracy[fullest]:.3f}"
+)
 assert ece_lr < ece_mlp and acc_lr < acc_mlp and fullest in (0, 9)
 # over-confident: the observed frequency is nearer one half than the prediction
 assert abs(mlp_bins.accuracy[fullest] - 0.5) < abs(mlp_bins.confidence[fullest] - 0.5)
@@ -362,16 +408,19 @@ T = ref.fit_temperature(moons.y_val, z_val)
 p_mlp_T = 1 / (1 + np.exp(-z_test / T))
 temp_rows = []
 for label, p in [("MLP as trained", p_mlp), (f"MLP, logits / T (T = {T:.2f})", p_mlp_T)]:
-    temp_rows.append({
-        "model": label,
-        "test log loss": ref.log_loss(moons.y_test, p),
-        "test ECE (10 bins)": ref.expected_calibration_error(moons.y_test, p),
-        "test Brier": ref.brier_score_loss(moons.y_test, p),
-        "test accuracy": ref.accuracy_score(moons.y_test, (p > 0.5).astype(int)),
-    })  # fmt: skip
+    temp_rows.append(
+        {
+            "model": label,
+            "test log loss": ref.log_loss(moons.y_test, p),
+            "test ECE (10 bins)": ref.expected_calibration_error(moons.y_test, p),
+            "test Brier": ref.brier_score_loss(moons.y_test, p),
+            "test accuracy": ref.accuracy_score(moons.y_test, (p > 0.5).astype(int)),
+        }
+    )
     check_sklearn("log_loss", temp_rows[-1]["test log loss"], skm.log_loss(moons.y_test, p))
-    check_sklearn("brier_score_loss", temp_rows[-1]["test Brier"],
-                  skm.brier_score_loss(moons.y_test, p))  # fmt: skip
+    check_sklearn(
+        "brier_score_loss", temp_rows[-1]["test Brier"], skm.brier_score_loss(moons.y_test, p)
+    )
 _ = run.table(temp_rows, floatfmt=".4f", title="Temperature fitted on validation, scored on test")
 assert T > 1 and temp_rows[1]["test log loss"] < temp_rows[0]["test log loss"]
 assert temp_rows[1]["test accuracy"] == temp_rows[0]["test accuracy"]
@@ -405,34 +454,56 @@ def fit_and_predict(X_fit, y_fit, X_new):
     return (ref_logistic.predict_proba(X_new, w, b) > 0.5).astype(int)
 
 
-X_a, X_b, y_a, y_b = train_test_split(X_bc, y_bc, test_size=0.1, stratify=y_bc,
-                                      random_state=run.seed)  # fmt: skip
+X_a, X_b, y_a, y_b = train_test_split(
+    X_bc, y_bc, test_size=0.1, stratify=y_bc, random_state=run.seed
+)
 pred_b = fit_and_predict(X_a, y_a, X_b)
 acc_b = ref.accuracy_score(y_b, pred_b)
 wilson = ref.wilson_interval(int(np.sum(pred_b == y_b)), len(y_b))
-boot = ref.bootstrap_interval(ref.accuracy_score, y_b, pred_b,
-                              n_resamples=run.size(500, 2000), seed=run.seed)  # fmt: skip
+boot = ref.bootstrap_interval(
+    ref.accuracy_score, y_b, pred_b, n_resamples=run.size(500, 2000), seed=run.seed
+)
 n_splits = run.size(60, 300)
 split_accs = []
 for s in range(n_splits):
-    Xa, Xb, ya, yb = train_test_split(X_bc, y_bc, test_size=0.1, stratify=y_bc,
-                                      random_state=1000 + s)  # fmt: skip
+    Xa, Xb, ya, yb = train_test_split(
+        X_bc, y_bc, test_size=0.1, stratify=y_bc, random_state=1000 + s
+    )
     split_accs.append(ref.accuracy_score(yb, fit_and_predict(Xa, ya, Xb)))
 split_accs = np.array(split_accs)
 folds = StratifiedKFold(n_splits=10, shuffle=True, random_state=run.seed).split(X_bc, y_bc)
-cv_scores = np.array([ref.accuracy_score(y_bc[te], fit_and_predict(X_bc[tr], y_bc[tr], X_bc[te]))
-                      for tr, te in folds])  # fmt: skip
+cv_scores = np.array(
+    [
+        ref.accuracy_score(y_bc[te], fit_and_predict(X_bc[tr], y_bc[tr], X_bc[te]))
+        for tr, te in folds
+    ]
+)
 interval_rows = [
-    {"estimate": f"one split of {len(y_b)}: Wilson 95 %", "accuracy": acc_b,
-     "low": wilson[0], "high": wilson[1]},
-    {"estimate": f"one split of {len(y_b)}: bootstrap 95 %", "accuracy": acc_b,
-     "low": boot[0], "high": boot[1]},
-    {"estimate": f"{n_splits} random splits: middle 95 %", "accuracy": split_accs.mean(),
-     "low": np.quantile(split_accs, 0.025), "high": np.quantile(split_accs, 0.975)},
-    {"estimate": "10-fold CV: mean ± 2 standard errors", "accuracy": cv_scores.mean(),
-     "low": cv_scores.mean() - 2 * cv_scores.std(ddof=1) / np.sqrt(10),
-     "high": cv_scores.mean() + 2 * cv_scores.std(ddof=1) / np.sqrt(10)},
-]  # fmt: skip
+    {
+        "estimate": f"one split of {len(y_b)}: Wilson 95 %",
+        "accuracy": acc_b,
+        "low": wilson[0],
+        "high": wilson[1],
+    },
+    {
+        "estimate": f"one split of {len(y_b)}: bootstrap 95 %",
+        "accuracy": acc_b,
+        "low": boot[0],
+        "high": boot[1],
+    },
+    {
+        "estimate": f"{n_splits} random splits: middle 95 %",
+        "accuracy": split_accs.mean(),
+        "low": np.quantile(split_accs, 0.025),
+        "high": np.quantile(split_accs, 0.975),
+    },
+    {
+        "estimate": "10-fold CV: mean ± 2 standard errors",
+        "accuracy": cv_scores.mean(),
+        "low": cv_scores.mean() - 2 * cv_scores.std(ddof=1) / np.sqrt(10),
+        "high": cv_scores.mean() + 2 * cv_scores.std(ddof=1) / np.sqrt(10),
+    },
+]
 _ = run.table(interval_rows, floatfmt=".3f", title="Accuracy of one logistic regression")
 fig, ax = subplots(figsize=(7, 3.5))
 n_b = len(y_b)
@@ -469,16 +540,22 @@ run.record(intervals=interval_rows, cv_scores=cv_scores)
 houses = data.load("house_prices", seed=run.seed)
 w_h, b_h = ref_linear.fit_closed_form(houses.X_train, houses.y_train)
 reg_rows = []
-for label, pred in [("linear regression (ch. 3)", ref_linear.predict(houses.X_test, w_h, b_h)),
-                    ("predict the training mean",
-                     np.full(len(houses.y_test), houses.y_train.mean()))]:  # fmt: skip
+for label, pred in [
+    ("linear regression (ch. 3)", ref_linear.predict(houses.X_test, w_h, b_h)),
+    ("predict the training mean", np.full(len(houses.y_test), houses.y_train.mean())),
+]:
     mse = ref.mean_squared_error(houses.y_test, pred)
-    row = {"model": label, "MSE (k$²)": mse, "RMSE (k$)": np.sqrt(mse),
-           "MAE (k$)": ref.mean_absolute_error(houses.y_test, pred),
-           "R²": ref.r2_score(houses.y_test, pred)}  # fmt: skip
+    row = {
+        "model": label,
+        "MSE (k$²)": mse,
+        "RMSE (k$)": np.sqrt(mse),
+        "MAE (k$)": ref.mean_absolute_error(houses.y_test, pred),
+        "R²": ref.r2_score(houses.y_test, pred),
+    }
     check_sklearn("mean_squared_error", mse, skm.mean_squared_error(houses.y_test, pred))
-    check_sklearn("mean_absolute_error", row["MAE (k$)"],
-                  skm.mean_absolute_error(houses.y_test, pred))  # fmt: skip
+    check_sklearn(
+        "mean_absolute_error", row["MAE (k$)"], skm.mean_absolute_error(houses.y_test, pred)
+    )
     check_sklearn("r2_score", row["R²"], skm.r2_score(houses.y_test, pred))
     reg_rows.append(row)
 _ = run.table(reg_rows, floatfmt=".3g", title="house_prices, test split (price in k$)")
@@ -539,11 +616,16 @@ char_models = {
 ppl_rows = []
 for label, probs in char_models.items():
     ce_nats = ref.log_loss(targets, probs, labels=np.arange(V))
-    ppl_rows.append({"model": label, "CE (nats/char)": ce_nats,
-                     "CE (bits/char)": ce_nats / np.log(2),
-                     "perplexity e^CE_nats": ref.perplexity(ce_nats),
-                     "= 2^CE_bits": ref.perplexity(ce_nats / np.log(2), base=2),
-                     "primer's 2^CE_nats": 2**ce_nats})  # fmt: skip
+    ppl_rows.append(
+        {
+            "model": label,
+            "CE (nats/char)": ce_nats,
+            "CE (bits/char)": ce_nats / np.log(2),
+            "perplexity e^CE_nats": ref.perplexity(ce_nats),
+            "= 2^CE_bits": ref.perplexity(ce_nats / np.log(2), base=2),
+            "primer's 2^CE_nats": 2**ce_nats,
+        }
+    )
 ppl_title = f"Character models, {len(targets)} test characters, V = {V}"
 _ = run.table(ppl_rows, floatfmt=".3f", title=ppl_title)
 assert abs(ppl_rows[0]["perplexity e^CE_nats"] - V) < 1e-9 * V
@@ -580,14 +662,23 @@ pair_ce = float(-np.mean(np.log(pair_p[[pair_vocab[t] for t in pair_test]])))
 n_pair_chars = 2 * len(pair_test)
 char_unigram_ce = ppl_rows[1]["CE (nats/char)"]
 tok_rows = [
-    {"model": "unigram over characters", "tokens": len(targets), "characters": len(targets),
-     "per-token PPL": ref.perplexity(char_unigram_ce),
-     "per-character PPL": ref.perplexity(char_unigram_ce, n_tokens=len(targets),
-                                         n_units=len(targets))},
-    {"model": "unigram over 2-char tokens", "tokens": len(pair_test), "characters": n_pair_chars,
-     "per-token PPL": ref.perplexity(pair_ce),
-     "per-character PPL": ref.perplexity(pair_ce, n_tokens=len(pair_test), n_units=n_pair_chars)},
-]  # fmt: skip
+    {
+        "model": "unigram over characters",
+        "tokens": len(targets),
+        "characters": len(targets),
+        "per-token PPL": ref.perplexity(char_unigram_ce),
+        "per-character PPL": ref.perplexity(
+            char_unigram_ce, n_tokens=len(targets), n_units=len(targets)
+        ),
+    },
+    {
+        "model": "unigram over 2-char tokens",
+        "tokens": len(pair_test),
+        "characters": n_pair_chars,
+        "per-token PPL": ref.perplexity(pair_ce),
+        "per-character PPL": ref.perplexity(pair_ce, n_tokens=len(pair_test), n_units=n_pair_chars),
+    },
+]
 _ = run.table(tok_rows, floatfmt=".2f", title="Same text, two tokenizers")
 run.record(tokenizer_table=tok_rows)
 
@@ -607,20 +698,30 @@ run.record(tokenizer_table=tok_rows)
 # %%
 table = keras.layers.Embedding(V, V, embeddings_initializer="zeros")  # starts uniform: PPL V
 char_lm = keras.Sequential([keras.Input((1,), dtype="int32"), table, keras.layers.Reshape((V,))])
-char_lm.compile(optimizer=keras.optimizers.Adam(0.1),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                metrics=[metrics.Perplexity()])  # fmt: skip
+char_lm.compile(
+    optimizer=keras.optimizers.Adam(0.1),
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    metrics=[metrics.Perplexity()],
+)
 with backend.torch_threads(1):
-    char_lm.fit(train_ids[:-1, None], train_ids[1:], batch_size=4096, epochs=run.size(4, 10),
-                verbose=run.verbose)  # fmt: skip
-    loss_test, ppl_keras = char_lm.evaluate(test_ids[:-1, None], targets, batch_size=1000,
-                                            verbose=0)  # fmt: skip
+    char_lm.fit(
+        train_ids[:-1, None],
+        train_ids[1:],
+        batch_size=4096,
+        epochs=run.size(4, 10),
+        verbose=run.verbose,
+    )
+    loss_test, ppl_keras = char_lm.evaluate(
+        test_ids[:-1, None], targets, batch_size=1000, verbose=0
+    )
     logits_test = char_lm.predict(test_ids[:-1, None], batch_size=1000, verbose=0)
 ppl_ref = ref.perplexity(logits=logits_test.astype(np.float64), targets=targets)
 keras_diffs["perplexity"] = abs(ppl_keras - ppl_ref) / ppl_ref
-print(f"Keras bigram model: test perplexity {ppl_keras:.4f} (metrics.Perplexity), "
-      f"{ppl_ref:.4f} (reference, from its logits), e^loss = {np.exp(loss_test):.4f}; "
-      f"count bigram {bigram_ppl:.4f}")  # fmt: skip
+print(
+    f"Keras bigram model: test perplexity {ppl_keras:.4f} (metrics.Perplexity), "
+    f"{ppl_ref:.4f} (reference, from its logits), e^loss = {np.exp(loss_test):.4f}; "
+    f"count bigram {bigram_ppl:.4f}"
+)
 assert keras_diffs["perplexity"] < 1e-4 and keras_diffs["ece"] < 1e-4
 run.record(keras_bigram_ppl=ppl_keras, keras_vs_reference=keras_diffs)
 
@@ -640,8 +741,10 @@ run.record(keras_bigram_ppl=ppl_keras, keras_vs_reference=keras_diffs)
 # pooled over all sentences before dividing.
 
 # %%
-references = [["the cat is sitting on the mat", "a cat sits on the mat"],
-              ["there is a dog in the garden"]]  # fmt: skip
+references = [
+    ["the cat is sitting on the mat", "a cat sits on the mat"],
+    ["there is a dog in the garden"],
+]
 candidates = {
     "close paraphrase": ["the cat sits on the mat", "there is a dog in the garden"],
     "short and safe": ["the cat", "a dog"],
@@ -650,9 +753,14 @@ candidates = {
 bleu_rows = []
 for label, hyps in candidates.items():
     b = ref.corpus_bleu(references, hyps)
-    bleu_rows.append({"candidate": label, "BLEU": b.score,
-                      **{f"p{n}": p for n, p in enumerate(b.precisions, start=1)},
-                      "brevity penalty": b.brevity_penalty})  # fmt: skip
+    bleu_rows.append(
+        {
+            "candidate": label,
+            "BLEU": b.score,
+            **{f"p{n}": p for n, p in enumerate(b.precisions, start=1)},
+            "brevity penalty": b.brevity_penalty,
+        }
+    )
 _ = run.table(bleu_rows, floatfmt=".3f", title="Corpus BLEU of three candidates")
 samples = []
 for _line in range(3):
@@ -664,8 +772,10 @@ windows = [test_text[i : i + 81] for i in range(0, 50 * 300, 300)]  # 50 held-ou
 sample_refs = [windows] * len(samples)
 bleu_generated = ref.corpus_bleu(sample_refs, samples)
 print("bigram samples:", *[repr(sample[:60]) for sample in samples], sep="\n  ")
-print(f"BLEU of bigram samples against held-out lines: {bleu_generated.score:.3f}, "
-      f"unigram precision {bleu_generated.precisions[0]:.2f}")  # fmt: skip
+print(
+    f"BLEU of bigram samples against held-out lines: {bleu_generated.score:.3f}, "
+    f"unigram precision {bleu_generated.precisions[0]:.2f}"
+)
 run.record(bleu=bleu_rows, bleu_generated=bleu_generated.score)
 
 # %% [markdown]
@@ -713,14 +823,37 @@ gap_rows = [{"metric": k, "max |ours − scikit-learn|": v} for k, v in sklearn_
 _ = run.table(gap_rows, floatfmt=".1e", title="Reference vs scikit-learn, this run")
 max_gap = max(sklearn_gaps.values())
 run.record(sklearn_gaps=sklearn_gaps)
-run.headline("never_spam_accuracy", ref.accuracy_score(y_test, never_spam), low=0.985,
-             high=0.995, agree=0.0, label="accuracy of never saying spam")  # fmt: skip
-run.headline("max_diff_vs_sklearn", max_gap, low=0.0, high=1e-12, agree=1e-12,
-             label="max |reference − scikit-learn| over all metrics")  # fmt: skip
-run.headline("keras_metric_rel_diff", max(keras_diffs.values()), low=0.0, high=1e-4,
-             label="Keras Perplexity/ECE vs reference (relative)")  # fmt: skip
-run.headline("bigram_perplexity", bigram_ppl, low=run.size(11.5, 9.5), high=run.size(14, 12.5),
-             agree=0.0, label="count bigram perplexity per character")  # fmt: skip
+run.headline(
+    "never_spam_accuracy",
+    ref.accuracy_score(y_test, never_spam),
+    low=0.985,
+    high=0.995,
+    agree=0.0,
+    label="accuracy of never saying spam",
+)
+run.headline(
+    "max_diff_vs_sklearn",
+    max_gap,
+    low=0.0,
+    high=1e-12,
+    agree=1e-12,
+    label="max |reference − scikit-learn| over all metrics",
+)
+run.headline(
+    "keras_metric_rel_diff",
+    max(keras_diffs.values()),
+    low=0.0,
+    high=1e-4,
+    label="Keras Perplexity/ECE vs reference (relative)",
+)
+run.headline(
+    "bigram_perplexity",
+    bigram_ppl,
+    low=run.size(11.5, 9.5),
+    high=run.size(14, 12.5),
+    agree=0.0,
+    label="count bigram perplexity per character",
+)
 
 # %% [markdown]
 # ## What to take away

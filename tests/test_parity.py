@@ -137,8 +137,10 @@ def test_failed_run_is_a_mark_and_its_headlines_are_not_compared():
 
 def test_headline_validates_its_arguments():
     run = chapter.ChapterRun("01_x", "jax", True, 0, Path("."))
-    assert run.headline("acc", 0.9, low=0.8) is True
-    assert run.headline("acc", float("nan"), low=0.8) is False
+    assert run.headline("acc", 0.9, low=0.8) is None  # nothing to echo on a page
+    assert run.headlines["acc"]["ok"] is True
+    run.headline("acc", float("nan"), low=0.8)
+    assert run.headlines["acc"]["ok"] is False
     assert run.headlines["acc"]["value"] is None
     with pytest.raises(ValueError, match="needs a band"):
         run.headline("acc", 0.9)

@@ -176,7 +176,7 @@ class ChapterRun:
         high: float | None = None,
         agree: float | None = None,
         label: str | None = None,
-    ) -> bool:
+    ) -> None:
         """Declare one of the chapter's headline results, with the band it must fall in.
 
         Headlines are the few scalars a reader cares about (a validation loss, an accuracy, a
@@ -198,10 +198,8 @@ class ChapterRun:
         label : str, optional
             How the page names it (default: ``name``).
 
-        Returns
-        -------
-        bool
-            Whether ``value`` is inside its band.
+        Returns nothing, like ``print``, so a call that ends a cell echoes nothing on the
+        page; whether the value is in its band is ``run.headlines[name]["ok"]``.
         """
         import math
         import numbers
@@ -243,7 +241,6 @@ class ChapterRun:
             "agree": agree,
             "ok": ok,
         }
-        return ok
 
     def figure(self, fig, name: str):
         """Save ``fig`` as ``<out>/<name>.png``; on a page, also display it. Returns the path."""

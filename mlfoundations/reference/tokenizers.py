@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import json
 import re
+from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -68,30 +69,36 @@ def _check_ids(ids, vocab_size: int) -> list[int]:
     return ids
 
 
-class Tokenizer:
+class Tokenizer(ABC):
     """The shared interface: ``train``, ``encode``, ``decode``, ``vocab_size``, ``save``."""
 
     kind = "tokenizer"
 
-    def train(self, text: str) -> Tokenizer:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def train(self, text: str) -> Tokenizer:
+        """Implemented by each tokenizer."""
 
-    def encode(self, text: str) -> list[int]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def encode(self, text: str) -> list[int]:
+        """Implemented by each tokenizer."""
 
-    def decode(self, ids) -> str:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def decode(self, ids) -> str:
+        """Implemented by each tokenizer."""
 
     @property
-    def vocab_size(self) -> int:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def vocab_size(self) -> int:
+        """Implemented by each tokenizer."""
 
-    def _state(self) -> dict:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def _state(self) -> dict:
+        """Implemented by each tokenizer."""
 
     @classmethod
-    def _from_state(cls, state: dict) -> Tokenizer:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def _from_state(cls, state: dict) -> Tokenizer:
+        """Implemented by each tokenizer."""
 
     def _check_trained(self) -> None:
         if self.vocab_size == 0:
@@ -114,8 +121,9 @@ class _VocabTokenizer(Tokenizer):
         self.itos: list[str] = []
         self.stoi: dict[str, int] = {}
 
-    def _pieces(self, text: str) -> list[str]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def _pieces(self, text: str) -> list[str]:
+        """Implemented by each tokenizer."""
 
     def _set_vocab(self, pieces) -> None:
         self.itos = [UNK, *pieces]
