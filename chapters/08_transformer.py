@@ -3,7 +3,7 @@
 #
 # Attention from scratch, a GPT built from it, trained on Tiny Shakespeare, and sampled.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 40 s, full ≈ 3 min per seed on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 1 min, full ≈ 3 min on 2 CPU cores
 #
 # A language model predicts the next token from the ones before it. The transformer does it
 # with one new operation, *attention*: every position builds a query, compares it with a
