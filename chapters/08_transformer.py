@@ -15,10 +15,10 @@
 
 # %%
 from mlfoundations.book import chapter
-from mlfoundations.book.options import flag
+from mlfoundations.book.options import flag, precision_flag
 
-resume = flag("--resume", action="store_true", help="continue from the last checkpoint in --out")
-run = chapter.setup("08_transformer", extra=[resume])
+resume = flag("--resume", action="store_true", help="continue from the last checkpoint")
+run = chapter.setup("08_transformer", extra=[resume, precision_flag()])
 import json
 import warnings
 
@@ -27,12 +27,15 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from mlfoundations import data, sampling, transformer
+from mlfoundations.backend import set_precision
 from mlfoundations.book.plotting import subplots
 from mlfoundations.optim import recipe
 from mlfoundations.reference import transformer as ref
 
 ROOT = chapter.chapters_dir().parent  # the repository: committed results live there
-print("Keras backend:", keras.backend.backend())
+print(
+    "Keras backend:", keras.backend.backend(), "· dtype policy:", set_precision(run.flags.precision)
+)
 
 # %% [markdown]
 # ## Attention, step by step
@@ -230,7 +233,7 @@ fit = transformer.train_lm(
     seed=run.seed,
     evaluate=lambda m: transformer.evaluate_lm(m, val_eval, batch_size=256),
     eval_every=run.size(50, 250),
-    checkpoint=run.out / "checkpoint.keras",
+    checkpoint=run.state / "checkpoint.keras",  # outside the output swap: survives a stop
     checkpoint_every=run.size(100, 250),
     resume=run.flags.resume,
     progress=lambda r: tqdm(r, disable=not run.interactive, desc="training"),

@@ -14,17 +14,22 @@
 
 # %%
 from mlfoundations.book import chapter
+from mlfoundations.book.options import flag, precision_flag
 
-run = chapter.setup("10_scaling_laws")
+data_parallel = flag("--data-parallel", action="store_true", help="split batches over devices")
+run = chapter.setup("10_scaling_laws", extra=[data_parallel, precision_flag()])
 import keras
 import numpy as np
 
 from mlfoundations import data, scaling
+from mlfoundations.backend import set_precision
 from mlfoundations.book.chapter import chapters_dir
 from mlfoundations.book.plotting import subplots
 from mlfoundations.reference import scaling as ref
 
-print("Keras backend:", keras.backend.backend())
+print(
+    "Keras backend:", keras.backend.backend(), "· dtype policy:", set_precision(run.flags.precision)
+)
 
 # %% [markdown]
 # ## Counting parameters and FLOPs
@@ -299,12 +304,13 @@ rows = scaling.sweep(
     train_ids=ids[:n_train],
     val_ids=ids[n_train:],
     vocab_size=len(chars),
-    folder=run.out / "sweep",
+    folder=run.state / "sweep",  # outside the output swap: an interrupted sweep resumes
     block_size=block_size,
     batch_size=batch_size,
     max_lr=max_lr,
     seed=run.seed,
     min_steps=5,
+    data_parallel=run.flags.data_parallel,
 )
 sweep_seconds = time.perf_counter() - start
 _ = run.table(
@@ -490,8 +496,8 @@ else:
 #
 # ## More than one device
 #
-# `scaling.sweep(..., data_parallel=True)` (and `--data-parallel` in
-# `benchmarks/scaling_sweep.py`) trains with `keras.distribution.DataParallel` over every
+# `scaling.sweep(..., data_parallel=True)` (`--data-parallel` for this chapter, as in
+# `mlf run 10 --backend jax --data-parallel`, and for `benchmarks/scaling_sweep.py`) trains with `keras.distribution.DataParallel` over every
 # device JAX sees: each batch is split across devices, weights are replicated, and the
 # gradients are averaged by an all-reduce. Nothing else in the code changes. The test suite
 # checks it on one CPU split into four fake devices
