@@ -497,8 +497,8 @@ else:
 # ## More than one device
 #
 # `scaling.sweep(..., data_parallel=True)` (`--data-parallel` for this chapter, as in
-# `mlf run 10 --backend jax --data-parallel`, and for `benchmarks/scaling_sweep.py`) trains with `keras.distribution.DataParallel` over every
-# device JAX sees: each batch is split across devices, weights are replicated, and the
+# `mlf run 10 --backend jax --data-parallel`, and for `benchmarks/scaling_sweep.py`) trains
+# with `keras.distribution.DataParallel` over every device JAX sees: each batch is split across devices, weights are replicated, and the
 # gradients are averaged by an all-reduce. Nothing else in the code changes. The test suite
 # checks it on one CPU split into four fake devices
 # (`XLA_FLAGS=--xla_force_host_platform_device_count=4`): the per-step losses match a
