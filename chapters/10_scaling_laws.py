@@ -496,18 +496,17 @@ else:
 #
 # ## More than one device
 #
-# `scaling.sweep(..., data_parallel=True)` (`--data-parallel` for this chapter, as in
-# `mlf run 10 --backend jax --data-parallel`, and for `benchmarks/scaling_sweep.py`) trains
-# with `keras.distribution.DataParallel` over every device JAX sees: each batch is split
-# across devices, weights are replicated, and the gradients are averaged by an all-reduce. Nothing else in the code changes. The test suite
-# checks it on one CPU split into four fake devices
-# (`XLA_FLAGS=--xla_force_host_platform_device_count=4`): the per-step losses match a
-# single-device run to 1e-4. On a machine with several GPUs the same call uses them all;
-# across machines, each process first calls `keras.distribution.initialize()`, which wraps
-# `jax.distributed.initialize`. Keras 3 implements this API on JAX only: TensorFlow users
-# reach for `tf.distribute.MirroredStrategy`, PyTorch users for
-# `DistributedDataParallel` under `torchrun`, and on those backends `data_parallel=True`
-# stops with a message that says so.
+# `scaling.sweep(..., data_parallel=True)` (`--data-parallel` for this chapter, as in `mlf run 10
+# --backend jax --data-parallel`, and for `benchmarks/scaling_sweep.py`) trains with
+# `keras.distribution.DataParallel` over every device JAX sees: each batch is split across devices,
+# weights are replicated, and the gradients are averaged by an all-reduce. Nothing else in the code
+# changes. The test suite checks it on one CPU split into four fake devices
+# (`XLA_FLAGS=--xla_force_host_platform_device_count=4`): the per-step losses match a single-device
+# run to 1e-4. On a machine with several GPUs the same call uses them all; across machines, each
+# process first calls `keras.distribution.initialize()`, which wraps `jax.distributed.initialize`.
+# Keras 3 implements this API on JAX only: TensorFlow users reach for
+# `tf.distribute.MirroredStrategy`, PyTorch users for `DistributedDataParallel` under `torchrun`,
+# and on those backends `data_parallel=True` stops with a message that says so.
 
 # %%
 try:
