@@ -20,6 +20,12 @@ implementations so that a change of machine load hits both; the table gives the 
 Generation: ``generate`` of ``--new-tokens`` characters from a one-character prompt, with
 the KV cache and without it (tokens per second, best of two). A benchmark, not a test:
 numbers depend on the machine and its load.
+
+On a GPU (``nvidia-smi`` lists one and the backend sees it) both run there, the plain
+PyTorch model on ``cuda``, and the table adds model FLOPs utilisation: the step's matmul
+FLOPs (``reference.scaling.detailed_training_flops``, forward + backward) per second over
+the card's published dense peak for the precision (``PEAK_TFLOPS``). ``--precision bf16``
+runs Keras under ``mixed_bfloat16`` and PyTorch under ``torch.autocast(bfloat16)``.
 """
 
 from __future__ import annotations
@@ -43,9 +49,31 @@ quiet_backend_logs()
 CONFIG = {"vocab_size": 65, "block_size": 64, "n_layer": 4, "n_head": 4, "n_embd": 128}
 BATCH = 12
 
+# Published dense peaks (TFLOP/s; no sparsity) by card and precision. fp32 is IEEE float32,
+# tf32 the tensor-core TF32 rate that TensorFlow and JAX use for float32 matmuls by default.
+PEAK_TFLOPS = {
+    "H200": {"fp32": 67.0, "tf32": 494.5, "bf16": 989.5},
+    "H100 PCIe": {"fp32": 51.2, "tf32": 378.0, "bf16": 756.0},
+    "H100": {"fp32": 67.0, "tf32": 494.5, "bf16": 989.5},  # SXM ("H100 80GB HBM3")
+    "A100": {"fp32": 19.5, "tf32": 156.0, "bf16": 312.0},
+    "L40S": {"fp32": 91.6, "tf32": 183.0, "bf16": 362.0},
+    "L4": {"fp32": 30.3, "tf32": 60.0, "bf16": 121.0},
+    "RTX 4090": {"fp32": 82.6, "tf32": 82.6, "bf16": 165.2},
+}
 
-def torch_gpt(seed: int):
+
+def peak_tflops(gpu_name: str, precision: str) -> float | None:
+    """The card's published dense peak for ``precision`` (``None`` if the card is unknown)."""
+    for card, peaks in PEAK_TFLOPS.items():
+        if all(word in gpu_name for word in card.split()):
+            return peaks[precision]
+    return None
+
+
+def torch_gpt(seed: int, device: str = "cpu", precision: str = "fp32"):
     """A plain PyTorch GPT (nanoGPT's layout) and its training step."""
+    import contextlib
+
     import torch
     from torch import nn
     from torch.nn import functional as F
@@ -102,9 +130,16 @@ def torch_gpt(seed: int):
         betas=(0.9, 0.99),
     )
     n_params = sum(p.numel() for p in model.parameters())
+    model.to(device)
+    autocast = (
+        (lambda: torch.autocast(device_type=device, dtype=torch.bfloat16))
+        if precision == "bf16"
+        else contextlib.nullcontext
+    )
 
     def step(x, y):
-        loss = model(x, y)
+        with autocast():
+            loss = model(x, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -172,23 +207,34 @@ def main(argv=None) -> Path:
     parser.add_argument("--per-block", type=int, default=10)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = parser.parse_args(argv)
 
     import keras
     import torch
 
+    from mlfoundations import backend as mlf_backend
     from mlfoundations.book.report import format_table, write_results
+    from mlfoundations.reference.scaling import detailed_training_flops
+    from mlfoundations.reference.transformer import TransformerConfig
 
+    mlf_backend.set_precision(args.precision)
     backend = keras.backend.backend()
+    gpus = mlf_backend.nvidia_gpus()
+    keras_on_gpu = any(d["kind"] == "GPU" for d in mlf_backend.list_devices())
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     load_before = os.getloadavg()[0]
     rng = np.random.default_rng(0)
     ids = rng.integers(0, CONFIG["vocab_size"], size=(BATCH, CONFIG["block_size"] + 1))
     x, y = ids[:, :-1].astype("int32"), ids[:, 1:].astype("int32")
-    torch_step, torch_params = torch_gpt(0)
+    torch_step, torch_params = torch_gpt(0, device, args.precision)
     keras_step, model = keras_gpt(0)
     assert model.count_params() == torch_params, (model.count_params(), torch_params)
     batches = {
-        "plain PyTorch": (torch.from_numpy(x).long(), torch.from_numpy(y).long()),
+        "plain PyTorch": (
+            torch.from_numpy(x).long().to(device),
+            torch.from_numpy(y).long().to(device),
+        ),
         "Keras GPT": (x, y),
     }
     medians = time_steps(
@@ -200,16 +246,27 @@ def main(argv=None) -> Path:
     )
     tokens = BATCH * CONFIG["block_size"]
     base = medians["plain PyTorch"]
-    rows = [
-        {
+    flops_per_step = float(detailed_training_flops(TransformerConfig(**CONFIG, bias=False), tokens))
+    gpu_name = gpus[0]["name"] if gpus else None
+    # Without a GPU there is no published peak to compare with: MFU is left out.
+    precision_key = args.precision
+    if args.precision == "fp32" and os.environ.get("NVIDIA_TF32_OVERRIDE") != "0":
+        precision_key = "tf32"  # what TensorFlow and JAX use for float32 matmuls on a GPU
+    peak = peak_tflops(gpu_name, precision_key) if gpu_name else None
+    where = {"plain PyTorch": device, "Keras GPT": "cuda" if keras_on_gpu else "cpu"}
+    rows = []
+    for name, t in medians.items():
+        row = {
             "backend": backend,
             "implementation": name,
+            "device": where[name],
             "ms/step": 1000 * t,
             "tokens/s": tokens / t,
             "ratio vs plain PyTorch": t / base,
         }
-        for name, t in medians.items()
-    ]
+        if peak is not None and where[name] == "cuda":
+            row["MFU"] = flops_per_step / t / (peak * 1e12)
+        rows.append(row)
     speed = generation_speed(model, args.new_tokens)
     gen_rows = [
         {
@@ -233,9 +290,15 @@ def main(argv=None) -> Path:
         "date": time.strftime("%Y-%m-%d"),
         "keras": keras.__version__,
         "torch": torch.__version__,
+        "precision": args.precision,
+        "gpu": gpu_name,
+        "peak_tflops": peak,
+        "model_flops_per_step": flops_per_step,
     }
     markdown = (
-        f"# GPT training step, {backend}\n\n"
+        f"# GPT training step, {backend}, {args.precision}"
+        + (f", {gpu_name}" if gpu_name else ", CPU")
+        + "\n\n"
         f"nanoGPT's Shakespeare-char CPU configuration, batch {BATCH}, median of "
         f"{settings['timed_steps']} steps after {args.warmup} warm-up steps, "
         f"torch threads {settings['torch_threads']}, {settings['date']}; 1-minute load "

@@ -148,3 +148,17 @@ def test_gpu_pins_match_the_cpu_pins():
     assert gpu["tensorflow"] == cpu["tensorflow-cpu"]
     assert gpu["jax-cuda12-plugin"] == gpu["jax"] == cpu["jax"]
     assert "nvidia-cudnn-cu12" in gpu and "tensorflow-cpu" not in gpu
+
+
+def test_gpt_benchmark_knows_the_published_peaks():
+    """MFU is step FLOPs over the card's dense peak for the precision in use."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpt_bench", ROOT / "benchmarks" / "gpt.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.peak_tflops("NVIDIA H200", "bf16") == 989.5
+    assert bench.peak_tflops("NVIDIA H100 PCIe", "bf16") == 756.0
+    assert bench.peak_tflops("NVIDIA H100 80GB HBM3", "tf32") == 494.5
+    assert bench.peak_tflops("NVIDIA A100-SXM4-80GB", "fp32") == 19.5
+    assert bench.peak_tflops("Some Other GPU", "bf16") is None
