@@ -22,6 +22,10 @@ is kept (word2vec.c skips it; with thousands of words this is rare); each epoch 
 topped up to the number of pairs of the first epoch (subsampling makes them differ by well
 under 1 %), so every epoch reuses the compiled train step; and the learning rate decays per
 batch of pairs rather than per 10,000 words.
+
+One-sided names: ``Word2Vec``, ``SkipGram`` and ``sgns_loss_from_scores`` (the Keras model
+and the loss it trains with) exist only here; the NumPy data side lives in
+:mod:`mlfoundations.reference.embeddings`.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ process. TensorFlow and PyTorch offer their own tools instead
 (``tf.distribute.MirroredStrategy``; ``torch.nn.parallel.DistributedDataParallel`` with
 ``torchrun``), which Keras 3 does not drive: on those backends ``data_parallel=True``
 raises a ``RuntimeError`` that says so.
+
+One-sided names (training has no NumPy twin): ``sweep``, ``train_run``, ``plan``,
+``read_sweep``, ``char_ids``, ``max_tokens``, ``per_step_losses``, ``validation_loss``,
+``data_parallel_devices`` and ``SHAKESPEARE_SWEEP``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ model in :mod:`mlfoundations.embeddings` only adds the trainable tables and the 
 * :func:`evaluate_word_pairs`, :func:`evaluate_analogies` — the standard benchmarks;
 * :func:`save_word2vec_format`, :func:`load_word2vec_format` — the standard text format.
 
-NumPy (and SciPy for Spearman's ρ) only; no Keras.
+NumPy (and SciPy for Spearman's ρ) only; no Keras. One-sided names: every function here
+except those the Keras ``Word2Vec`` re-exposes as methods, and ``noise_table`` (the
+sampling table behind :func:`noise_distribution`).
 """
 
 from __future__ import annotations

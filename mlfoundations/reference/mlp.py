@@ -17,8 +17,8 @@ of the Keras MLP built by :func:`mlfoundations.mlp.mlp` and gives the same outpu
 The losses come from :mod:`mlfoundations.reference.losses` (their ``*_and_grad`` forms start
 the backward pass) and the optimisers from :mod:`mlfoundations.reference.optim`.
 
-One-sided names: the layers (``Dense``, ``Activation``, ``Residual``), ``MLP``, ``train``
-and ``glorot_uniform`` (the Keras side builds a ``keras.Sequential`` with
+One-sided names: the layers (``Dense``, ``Activation``, ``Residual``), ``MLP``, ``train``,
+``glorot_uniform`` and ``he_uniform`` (the Keras side builds a ``keras.Sequential`` with
 :func:`mlfoundations.mlp.mlp`).
 """
 

@@ -10,6 +10,10 @@ Taught in chapter 10. Everything here is plain arithmetic on numbers (no Keras):
   from a grid of starts; :func:`bootstrap_chinchilla` resamples runs for intervals.
 * :func:`compute_optimal` splits a compute budget into ``N_opt`` and ``D_opt`` in closed
   form; :func:`fit_power_law` fits Kaplan-style single-variable laws ``y = c·x^k``.
+
+One-sided names (fitting is NumPy work; the Keras twin :mod:`mlfoundations.scaling` trains
+the sweep): every public name here, among them ``ChinchillaFit``, ``Allocation``,
+``PowerLaw``, ``chinchilla_objective``, ``huber`` and ``initial_grid``.
 """
 
 from __future__ import annotations
