@@ -23,7 +23,7 @@ from sklearn.metrics import f1_score
 from mlfoundations import backend, data, logistic, sklearn_baselines
 from mlfoundations.book.plotting import subplots
 from mlfoundations.reference import logistic as ref
-from mlfoundations.reference import losses
+from mlfoundations.reference import losses, metrics
 from mlfoundations.testing import numerical_gradient, relative_error
 
 print("Keras backend:", keras.backend.backend())
@@ -262,7 +262,7 @@ wrong = (ref.predict_proba(X_toy, w_m, b_m) > 0.5) != y_toy
 ax.scatter(X_toy[wrong, 0], X_toy[wrong, 1], marker="x", c="k", s=40, label="misclassified")
 ax.legend(loc="lower right")
 fig.colorbar(cs, ax=ax, label="p(class 1)")
-acc_toy = float(np.mean((ref.predict_proba(X_toy, w_m, b_m) > 0.5) == y_toy))
+acc_toy = metrics.accuracy_score(y_toy, ref.predict_proba(X_toy, w_m, b_m) > 0.5)
 ax.set(xlabel="x₁", ylabel="x₂", title=f"Logistic regression on moons (train acc. {acc_toy:.2f})")
 run.figure(fig, "decision_boundary")
 
@@ -280,13 +280,11 @@ w_c, b_c = fits["breast_cancer (30-D, standardised)"]["star"]
 X_held = np.vstack([cancer.X_val, cancer.X_test])
 y_held = np.concatenate([cancer.y_val, cancer.y_test])
 p_held = ref.predict_proba(X_held, w_c, b_c)
-edges = np.linspace(0, 1, 6)
-which = np.clip(np.digitize(p_held, edges) - 1, 0, len(edges) - 2)
+bins = metrics.reliability_bins(y_held, p_held, n_bins=5)  # chapter 11 teaches these
+seen = bins.counts > 0
+mean_p, freq, count = bins.confidence[seen], bins.accuracy[seen], bins.counts[seen]
 fig, ax = subplots(figsize=(5, 5))
 ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
-mean_p = [p_held[which == k].mean() for k in range(len(edges) - 1) if np.any(which == k)]
-freq = [y_held[which == k].mean() for k in range(len(edges) - 1) if np.any(which == k)]
-count = [int(np.sum(which == k)) for k in range(len(edges) - 1) if np.any(which == k)]
 ax.plot(mean_p, freq, "o-", label="logistic regression")
 for m, f, c in zip(mean_p, freq, count, strict=True):
     ax.annotate(str(c), (m, f), textcoords="offset points", xytext=(4, -10), fontsize=8)
@@ -351,7 +349,7 @@ run.headline(
 def scores(p):
     pred = (p > 0.5).astype(int)
     return {
-        "accuracy": float(np.mean(pred == cancer.y_test)),
+        "accuracy": metrics.accuracy_score(cancer.y_test, pred),
         "f1_macro": float(f1_score(cancer.y_test, pred, average="macro")),
     }
 

@@ -54,8 +54,8 @@ from mlfoundations.backend import value_and_grad
 from mlfoundations.book.plotting import subplots
 from mlfoundations.book.timing import best_seconds
 from mlfoundations.mlp import mlp, to_reference
+from mlfoundations.reference import metrics, optim
 from mlfoundations.reference import mlp as ref
-from mlfoundations.reference import optim
 from mlfoundations.testing import numerical_gradient, relative_error
 
 # %% [markdown]
@@ -257,7 +257,7 @@ for start_from in ["random (Glorot)", "all weights 0.1"]:
             "spread of hidden units (max − min over units)": float(
                 np.ptp(W1_trained, axis=1).max()
             ),
-            "test accuracy": float(np.mean(net.predict(moons.X_test) == moons.y_test)),
+            "test accuracy": metrics.accuracy_score(moons.y_test, net.predict(moons.X_test)),
         }
     )
 _ = run.table(sym_rows, floatfmt=".3g", title="16 tanh units on moons: random vs constant start")
@@ -383,7 +383,7 @@ for i, name in enumerate(datasets):
             batch_size=32,
             seed=run.seed,
         )
-        acc = float(np.mean(net.predict(split.X_test) == split.y_test))
+        acc = metrics.accuracy_score(split.y_test, net.predict(split.X_test))
         row[label] = acc
         boundary(axes[i, j], net.predict, split.X_test, split.y_test, f"{name}, {label}: {acc:.0%}")
     grid_rows.append(row)
@@ -512,7 +512,7 @@ for name in ["digits", "moons"]:
         batch_size=batch_size,
         seed=run.seed,
     )
-    numpy_acc = float(np.mean(net.predict(split.X_test) == split.y_test))
+    numpy_acc = metrics.accuracy_score(split.y_test, net.predict(split.X_test))
     numpy_seconds = time.perf_counter() - start
     for row in sklearn_baselines.baseline_table(
         split, models=["logistic_regression", "svm_rbf", "mlp"], seed=run.seed

@@ -286,7 +286,7 @@ _, attention = model.attention_weights(line_ids)
 L, H = config["n_layer"], config["n_head"]
 fig, axes = subplots(L, H, figsize=(2.4 * H, 2.4 * L), squeeze=False)
 for layer in range(L):
-    w = keras.ops.convert_to_numpy(attention[layer])[0]  # (H, T, T)
+    w = keras.ops.convert_to_numpy(attention[layer])[0].astype("float32")  # (H, T, T)
     for head in range(H):
         ax = axes[layer][head]
         ax.imshow(w[head], cmap="viridis", vmin=0, vmax=1)
@@ -327,7 +327,7 @@ run.figure(fig, "positional_encodings")
 
 # %%
 context = np.array([[stoi[c] for c in line[:12]]])
-next_logits = keras.ops.convert_to_numpy(model(context))[0, -1]  # (V,)
+next_logits = keras.ops.convert_to_numpy(model(context))[0, -1].astype("float32")  # (V,)
 top = np.argsort(-next_logits)[:6]
 rows = []
 for options in ({"temperature": 1.0}, {"temperature": 0.5}, {"top_k": 3}, {"top_p": 0.9}):
