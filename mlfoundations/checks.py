@@ -12,6 +12,35 @@ import numbers
 import numpy as np
 
 
+def _real_numbers(value, name: str) -> np.ndarray:
+    """``value`` as an array of real numbers (int, bool or float), else a ``TypeError``."""
+    try:
+        arr = np.asarray(value) if not isinstance(value, str) else np.asarray(value, object)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        got = type(value).__name__
+        raise TypeError(f"{name} must be array-like of numbers, got {got}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(
+            f"{name} must hold numbers, got {type(value).__name__} of dtype {arr.dtype}"
+        )
+    if np.iscomplexobj(arr):
+        # Casting would drop the imaginary part with only a ComplexWarning: a silent wrong answer.
+        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+    return arr
+
+
+def _check_rank_and_size(shape: tuple, name: str, ndim) -> None:
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if len(shape) not in allowed:
+            want = " or ".join(str(n) for n in allowed)
+            raise ValueError(f"{name} must be {want}-dimensional, got shape {shape}")
+    if any(d == 0 for d in shape):
+        raise ValueError(f"{name} must not be empty, got shape {shape}")
+
+
 def as_float_array(
     value, name: str, *, ndim: int | tuple[int, ...] | None = None, dtype=np.float64
 ) -> np.ndarray:
@@ -35,28 +64,11 @@ def as_float_array(
     ValueError
         If it is empty, has the wrong rank, or holds NaN or infinity.
     """
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        got = type(value).__name__
-        raise TypeError(f"{name} must be array-like of numbers, got {got}") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        # Casting would drop the imaginary part with only a ComplexWarning: a silent wrong answer.
-        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+    arr = _real_numbers(value, name)
     if dtype is None:
         dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64
     arr = arr.astype(dtype, copy=False)
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if arr.ndim not in allowed:
-            want = " or ".join(str(n) for n in allowed)
-            raise ValueError(f"{name} must be {want}-dimensional, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    _check_rank_and_size(arr.shape, name, ndim)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return arr
@@ -65,22 +77,8 @@ def as_float_array(
 def as_real_array(value, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
     """Like :func:`as_float_array` (float64), but NaN and inf are allowed: for values where a
     non-finite number is information (a diverged loss curve), not bad input."""
-    arr = np.asarray(value) if not isinstance(value, str) else np.asarray(value, dtype=object)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(
-            f"{name} must hold numbers, got {type(value).__name__} of dtype {arr.dtype}"
-        )
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if arr.ndim not in allowed:
-            want = " or ".join(str(n) for n in allowed)
-            raise ValueError(f"{name} must be {want}-dimensional, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    arr = _real_numbers(value, name)
+    _check_rank_and_size(arr.shape, name, ndim)
     return arr.astype(np.float64)
 
 
@@ -194,30 +192,14 @@ def keras_input(value, name: str = "x", *, ndim: int | tuple[int, ...] | None = 
     from keras import backend, ops
 
     if not (ops.is_tensor(value) or backend.is_keras_tensor(value)):
-        arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
-        if (
-            arr is None
-            or arr.dtype == object
-            or not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_))
-        ):
-            got = type(value).__name__ if arr is None else f"dtype {arr.dtype}"
-            raise TypeError(f"{name} must hold numbers, got {got}")
-        if np.iscomplexobj(arr):
-            raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+        arr = _real_numbers(value, name)
         if not np.issubdtype(arr.dtype, np.floating):
             arr = arr.astype(backend.floatx())
         value = arr
     dtype = backend.standardize_dtype(value.dtype)
     if dtype.startswith("complex") or dtype == "string":
         raise TypeError(f"{name} must hold real numbers, got a {dtype} tensor")
-    shape = tuple(value.shape)
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if len(shape) not in allowed:
-            want = " or ".join(str(n) for n in allowed)
-            raise ValueError(f"{name} must be {want}-dimensional, got shape {shape}")
-    if any(d == 0 for d in shape):
-        raise ValueError(f"{name} must not be empty, got shape {shape}")
+    _check_rank_and_size(tuple(value.shape), name, ndim)
     value = ops.convert_to_tensor(value)
     if not dtype.startswith(("float", "bfloat")):
         value = ops.cast(value, backend.floatx())
