@@ -427,7 +427,8 @@ class GPT(keras.Model):
         if cache is None:
             c = self.config
             shape = (B, c.block_size, c.n_head, c.n_embd // c.n_head)
-            cache = [(ops.zeros(shape), ops.zeros(shape)) for _ in self.blocks]
+            dtype = self.compute_dtype  # bfloat16 under --precision bf16
+            cache = [(ops.zeros(shape, dtype), ops.zeros(shape, dtype)) for _ in self.blocks]
         h = self._embed(ids, start)
         new_cache = []
         for block, kv in zip(self.blocks, cache, strict=True):

@@ -207,6 +207,21 @@ def test_kv_cache_gives_the_uncached_tokens_also_past_block_size(temperature):
     np.testing.assert_array_equal(cached, generate(model, prompt, 12, **options))  # same seed
 
 
+def test_generate_with_the_cache_under_bfloat16():
+    """--precision bf16: the cache buffers take the model's compute dtype (a float32 buffer
+    updated with bfloat16 keys failed on TensorFlow)."""
+    from mlfoundations.backend import set_precision
+    from mlfoundations.transformer import GPT, generate
+
+    set_precision("bf16")
+    try:
+        model = GPT(19, 8, n_layer=1, n_head=2, n_embd=16)
+        out = generate(model, np.array([[1, 2, 3]]), 7, temperature=0.0, kv_cache=True)
+    finally:
+        set_precision("fp32")
+    assert out.shape == (1, 10) and out.min() >= 0 and out.max() < 19
+
+
 def test_generate_crops_a_long_prompt_and_is_greedy_at_zero_temperature():
     from mlfoundations.transformer import GPT, generate
 
