@@ -644,8 +644,11 @@ run.record(vanishing=layer_rows)
 # The big model on a hundred examples again, with the usual fixes: stop early (keep the
 # weights of the best validation epoch, `ref.early_stop` with patience 5, the rule Keras'
 # `EarlyStopping` applies), weight decay, and more data (four times as many examples).
-# Dropout is the fourth usual fix; it is not measured here because the NumPy MLP has no
-# dropout layer, and chapter 5's Keras models can add one with `keras.layers.Dropout`.
+# Dropout, the fourth usual fix, needs a layer the NumPy MLP does not have, so it is
+# measured on the Keras twin of the same model (same data, the same recipe through
+# `optim.recipe`), once without and once with `keras.layers.Dropout(0.5)` after each hidden
+# layer: compare those two rows with each other, not with the NumPy rows (a different
+# initialisation and float32).
 
 # %%
 small = dict(
@@ -668,6 +671,43 @@ with threadpool_limits(1):
             "epochs": EPOCHS,
         }
     )
+
+
+def keras_big_model(dropout_rate):
+    """The big model as a Keras MLP, trained with the recipe (no decay) on N_SMALL examples."""
+    from mlfoundations.backend import seed_everything
+
+    seed_everything(run.seed)
+    n_steps = 4 * EPOCHS * int(np.ceil(N_SMALL / 32))
+    stack = [keras.Input((digits.n_features,))]
+    for width in BIG:
+        stack.append(keras.layers.Dense(width, activation="relu"))
+        if dropout_rate:
+            stack.append(keras.layers.Dropout(dropout_rate))
+    model = keras.Sequential([*stack, keras.layers.Dense(digits.n_classes)])
+    model.compile(
+        optimizer=optim.recipe(
+            model,
+            max_lr=3e-3,
+            min_lr=3e-4,
+            warmup_steps=int(0.05 * n_steps),
+            total_steps=n_steps,
+            weight_decay=0.0,
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    fit = model.fit(
+        digits.X_train[:N_SMALL],
+        digits.y_train[:N_SMALL],
+        validation_data=(digits.X_val, digits.y_val),
+        epochs=4 * EPOCHS,
+        batch_size=32,
+        verbose=run.verbose,
+    )
+    return {"train": fit.history["loss"], "val": fit.history["val_loss"]}
+
+
+keras_plain, keras_dropout = keras_big_model(0.0), keras_big_model(0.5)
 fix_rows = [
     {"variant": f"none ({N_SMALL} examples, λ = 0)", "val loss kept": overfit["val"][-1]},
     {
@@ -677,8 +717,11 @@ fix_rows = [
     },
     {"variant": "weight decay λ = 1", "val loss kept": decayed["val"][-1]},
     {"variant": f"more data ({4 * N_SMALL} examples)", "val loss kept": more["val"][-1]},
+    {"variant": "Keras twin, no dropout", "val loss kept": keras_plain["val"][-1]},
+    {"variant": "Keras twin, dropout 0.5", "val loss kept": keras_dropout["val"][-1]},
 ]
-for row, r in zip(fix_rows, (overfit, overfit, decayed, more), strict=True):
+runs = (overfit, overfit, decayed, more, keras_plain, keras_dropout)
+for row, r in zip(fix_rows, runs, strict=True):
     row["verdict of the full run"] = optim.diagnose(r["train"], r["val"]).verdict
 _ = run.table(fix_rows, floatfmt=".3f", title="Fixes for overfitting (validation loss)")
 run.record(overfitting_fixes=fix_rows)
