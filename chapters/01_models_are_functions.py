@@ -386,7 +386,7 @@ print("greedy choice on 5 repeated calls:", [int(sref.greedy(logits)) for _ in r
 # %%
 tied = np.array([2.0, 2.0, -1.0])
 print("T = 0.001 on tied logits [2, 2, -1]:", softmax(tied, temperature=1e-3).round(4))
-print("greedy on tied logits:", int(ref.greedy(tied)), "(the lowest index)")
+print("greedy on tied logits:", int(sref.greedy(tied)), "(the lowest index)")
 values = np.random.default_rng(run.seed).normal(size=100_000).astype("float32")
 in_order, reversed_order, sorted_order = values.sum(), values[::-1].sum(), np.sort(values).sum()
 print(
