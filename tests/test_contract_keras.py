@@ -16,6 +16,8 @@ from contract import (
     POS_INT,
     RECORD,
     SEED,
+    SENTENCES,
+    UNIT_OPEN,
     Spec,
     check_bad_inputs,
     floats,
@@ -34,6 +36,10 @@ KERAS_MODULES = (
     "linear",
     "logistic",
     "mlp",
+    "models",
+    "embeddings",
+    "metrics",
+    "sampling",
     "optim",
     "sklearn_baselines",
 )
@@ -75,10 +81,118 @@ def _lr_range(fn, **kw):
     return fn(model, **kw)
 
 
+# --- chapters 7, 8, 11 and the models module
+SENTS = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"]] * 4
+SCORES = rng.normal(size=(4, 3)).astype("float32")  # (B, 1 + K)
+LABELS_P = (np.exp(LOGITS) / np.exp(LOGITS).sum(axis=1, keepdims=True)).astype("float32")
+NO_FILTER = "None switches the filter off"
+TOP_P_ONE = "top_p = 1 keeps every token"
+
+
+def _word2vec(fn, *, sentences, **kw):
+    return fn(**kw).fit(sentences).vectors
+
+
+def _skipgram(fn, **kw):
+    model = fn(**kw)
+    return model(np.array([[0, 1, 2], [1, 2, 0]]))
+
+
+def _metric(fn, *, y_true, y_pred, **kw):
+    m = fn(**kw)
+    m.update_state(y_true, y_pred)
+    return float(m.result())
+
+
+CHAPTERS_7_TO_11 = {
+    "embeddings.sgns_loss_from_scores": Spec(
+        {"scores": SCORES}, {"scores": floats(2, finite=False)}
+    ),
+    "embeddings.SkipGram": Spec(
+        {"vocab_size": 3, "vector_size": 4},
+        {"vocab_size": POS_INT, "vector_size": POS_INT},
+        call=_skipgram,
+    ),
+    "embeddings.Word2Vec": Spec(
+        {
+            "sentences": SENTS,
+            "vector_size": 4,
+            "window": 2,
+            "negative": 2,
+            "min_count": 1,
+            "sample": 0.0,
+            "epochs": 1,
+            "alpha": 0.025,
+            "min_alpha": 1e-4,
+            "batch_size": 8,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "sentences": SENTENCES,
+            "vector_size": POS_INT,
+            "window": POS_INT,
+            "negative": POS_INT,
+            "min_count": POS_INT,
+            "sample": NONNEG_FLOAT,
+            "epochs": POS_INT,
+            "alpha": POS_FLOAT,
+            "min_alpha": NONNEG_FLOAT,
+            "batch_size": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        call=_word2vec,
+    ),
+    "metrics.Perplexity": Spec(
+        {"y_true": Y_CLS, "y_pred": LOGITS, "from_logits": True},
+        {"y_true": ANY, "y_pred": ANY},
+        call=_metric,
+    ),
+    "metrics.ExpectedCalibrationError": Spec(
+        {"y_true": Y_CLS, "y_pred": LABELS_P, "n_bins": 5},
+        {"y_true": ANY, "y_pred": ANY, "n_bins": POS_INT},
+        call=_metric,
+    ),
+    "sampling.greedy": Spec({"logits": LOGITS}, {"logits": ANY}),
+    "sampling.probabilities": Spec(
+        {"logits": LOGITS, "temperature": 0.7, "top_k": 2, "top_p": 0.9},
+        {"logits": ANY, "temperature": NONNEG_FLOAT, "top_k": POS_INT, "top_p": UNIT_OPEN},
+        accepts={("top_k", "None"): NO_FILTER, ("top_p", "1.0"): TOP_P_ONE},
+    ),
+    "sampling.sample": Spec(
+        {
+            "logits": LOGITS,
+            "temperature": 0.7,
+            "top_k": 2,
+            "top_p": 0.9,
+            "num_samples": 2,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "logits": ANY,
+            "temperature": NONNEG_FLOAT,
+            "top_k": POS_INT,
+            "top_p": UNIT_OPEN,
+            "num_samples": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        accepts={("top_k", "None"): NO_FILTER, ("top_p", "1.0"): TOP_P_ONE},
+    ),
+    "models.dense_model": Spec({"n_in": 3, "n_out": 2}, {"n_in": POS_INT, "n_out": POS_INT}),
+    "models.mlp_model": Spec(
+        {"sizes": [3, 4, 2], "activation": "relu"},
+        {"activation": CHOICE},
+        accepts={("activation", "None"): "None is Keras's linear activation"},
+    ),
+}
+
+
 REGISTRY: dict[str, Spec | str] = {
+    **CHAPTERS_7_TO_11,
     **{
         f"activations.{n}": Spec({"x": VEC}, {"x": ANY})
-        for n in ("relu", "sigmoid", "tanh", "silu", "gelu", "gelu_tanh", "softmax", "log_softmax")
+        for n in (
+            "relu sigmoid tanh silu gelu gelu_tanh softmax log_softmax elu leaky_relu".split()
+        )
     },
     "activations.get": Spec({"name": "relu"}, {"name": CHOICE}),
     "checks.keras_input": Spec(
@@ -106,14 +220,14 @@ REGISTRY: dict[str, Spec | str] = {
         {"n_features": 3, "l2": 0.1}, {"n_features": POS_INT, "l2": NONNEG_FLOAT}
     ),
     "linear.coefficients": Spec({"model": None}, {}, call=lambda fn, **kw: fn(_linear_model())),
-    "linear.gradient_descent": Spec(
+    "linear.fit_sgd": Spec(
         {"X": X, "y": Y_REG, "lr": 0.1, "epochs": 2},
         {"X": floats(2), "y": floats(1, same_length_as="X"), "lr": POS_FLOAT, "epochs": POS_INT},
     ),
     "logistic.logistic_model": Spec(
         {"n_features": 3, "l2": 0.1}, {"n_features": POS_INT, "l2": NONNEG_FLOAT}
     ),
-    "logistic.gradient_descent": Spec(
+    "logistic.fit_sgd": Spec(
         {"X": X, "y": Y_BIN, "lr": 0.1, "epochs": 2},
         {
             "X": floats(2),
@@ -145,8 +259,8 @@ REGISTRY: dict[str, Spec | str] = {
         {"patience": 2, "min_delta": 0.0}, {"patience": POS_INT, "min_delta": NONNEG_FLOAT}
     ),
     "optim.diagnose": Spec(
-        {"history": np.linspace(2, 1, 10), "val_loss": np.linspace(2.1, 1.2, 10)},
-        {"val_loss": floats(1, same_length_as="history")},
+        {"train_loss": np.linspace(2, 1, 10), "val_loss": np.linspace(2.1, 1.2, 10)},
+        {"val_loss": floats(1, same_length_as="train_loss")},
     ),
     "optim.lr_range_test": Spec(
         {"x": X, "y": Y_CLS, "min_lr": 1e-4, "max_lr": 1.0, "steps": 5, "batch_size": 4},
