@@ -26,6 +26,7 @@ from contract import (
     public_callables,
     report,
 )
+from contract import ids as id_array
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
@@ -40,6 +41,7 @@ KERAS_MODULES = (
     "embeddings",
     "metrics",
     "sampling",
+    "transformer",
     "optim",
     "sklearn_baselines",
 )
@@ -186,8 +188,120 @@ CHAPTERS_7_TO_11 = {
 }
 
 
+# --- chapter 8: the GPT
+TOKENS = np.tile(np.arange(13), 4)  # a token stream of 52 ids, vocabulary 13
+H_ACT = rng.normal(size=(2, 4, 8)).astype("float32")  # (B, T, C)
+Q_ACT = rng.normal(size=(2, 2, 4, 4)).astype("float32")  # (B, H, T, d)
+GPT_ARGS = {"vocab_size": 13, "block_size": 8, "n_layer": 1, "n_head": 2, "n_embd": 8}
+_SAVED = {}
+
+
+def _gpt(compiled=False):
+    from mlfoundations.transformer import GPT
+
+    model = GPT(**GPT_ARGS)
+    if compiled:
+        model.compile(
+            optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
+    return model
+
+
+def _gpt_file():
+    if "path" not in _SAVED:
+        import tempfile
+        from pathlib import Path
+
+        path = Path(tempfile.mkdtemp(prefix="mlf-contract-")) / "gpt.keras"
+        model = _gpt()
+        model(TOKENS[None, :8])
+        model.save(path)
+        _SAVED["path"] = path
+    return _SAVED["path"]
+
+
+def _layer(fn, **kw):
+    return fn(**kw)(H_ACT)
+
+
+def _gpt_call(fn, *, ids, **kw):
+    return fn(**kw)(ids)
+
+
+TRANSFORMER = {
+    "transformer.causal_mask": Spec({"T": 4}, {"T": POS_INT}),
+    "transformer.scaled_dot_product_attention": Spec(
+        {"q": Q_ACT, "k": Q_ACT, "v": Q_ACT}, {"q": ANY, "k": ANY, "v": ANY}
+    ),
+    **{
+        f"transformer.{name}": Spec(
+            {"n_embd": 8, "n_head": 2, "dropout": 0.0, "init_std": 0.02, "proj_init_std": 0.02},
+            {
+                "n_embd": POS_INT,
+                "n_head": POS_INT,
+                "dropout": FRACTION,
+                "init_std": POS_FLOAT,
+                "proj_init_std": POS_FLOAT,
+            },  # fmt: skip
+            call=_layer,
+        )
+        for name in ("CausalSelfAttention", "TransformerBlock")
+    },
+    "transformer.GPT": Spec(
+        {"ids": TOKENS[None, :8], **GPT_ARGS, "dropout": 0.0},
+        {
+            "ids": id_array(2, high=13),
+            "vocab_size": POS_INT,
+            "block_size": POS_INT,
+            "n_layer": POS_INT,
+            "n_head": POS_INT,
+            "n_embd": POS_INT,
+            "dropout": FRACTION,
+        },  # fmt: skip
+        call=_gpt_call,
+    ),
+    "transformer.load_gpt": Spec({}, {}, call=lambda fn, **kw: fn(_gpt_file())),
+    "transformer.generate": Spec(
+        {
+            "prompt_ids": TOKENS[:3],
+            "max_new_tokens": 2,
+            "temperature": 0.8,
+            "top_k": 3,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "prompt_ids": id_array(1, high=13),
+            "max_new_tokens": POS_INT,
+            "temperature": NONNEG_FLOAT,
+            "top_k": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        call=lambda fn, **kw: fn(_gpt(), **kw),
+        accepts={
+            ("prompt_ids", "one rank too many"): "a (B, T) batch of prompts",
+            ("top_k", "None"): "None switches the filter off",
+        },
+    ),
+    "transformer.get_batch": Spec(
+        {"tokens": TOKENS, "batch_size": 2, "block_size": 8, "rng": np.random.default_rng(0)},
+        {"tokens": id_array(1), "batch_size": POS_INT, "block_size": POS_INT},
+    ),
+    "transformer.evaluate_lm": Spec(
+        {"tokens": TOKENS, "batch_size": 4},
+        {"tokens": id_array(1, high=13), "batch_size": POS_INT},
+        call=lambda fn, **kw: fn(_gpt(), **kw),
+    ),
+    "transformer.train_lm": Spec(
+        {"tokens": TOKENS, "steps": 1, "batch_size": 2, "seed": 0},
+        {"tokens": id_array(1, high=13), "steps": POS_INT, "batch_size": POS_INT, "seed": SEED},
+        call=lambda fn, **kw: fn(_gpt(compiled=True), **kw),
+    ),
+}
+
+
 REGISTRY: dict[str, Spec | str] = {
     **CHAPTERS_7_TO_11,
+    **TRANSFORMER,
     **{
         f"activations.{n}": Spec({"x": VEC}, {"x": ANY})
         for n in (
