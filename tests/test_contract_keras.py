@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from contract import (
     CHOICE,
+    CONFIG,
     FRACTION,
     NONNEG_FLOAT,
     POS_FLOAT,
@@ -17,6 +18,7 @@ from contract import (
     RECORD,
     SEED,
     SENTENCES,
+    TEXT,
     UNIT_OPEN,
     Spec,
     check_bad_inputs,
@@ -27,6 +29,8 @@ from contract import (
     report,
 )
 from contract import ids as id_array
+
+from mlfoundations.reference.transformer import TransformerConfig
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
@@ -42,6 +46,7 @@ KERAS_MODULES = (
     "metrics",
     "sampling",
     "transformer",
+    "scaling",
     "optim",
     "sklearn_baselines",
 )
@@ -299,9 +304,122 @@ TRANSFORMER = {
 }
 
 
+# --- chapter 10: the sweep
+TEXT10 = "to be or not to be that is the question " * 8
+CHAR_IDS = np.array([i % 7 for i in range(400)], dtype=np.int32)
+SMALL = TransformerConfig(vocab_size=7, block_size=8, n_layer=1, n_head=2, n_embd=8)
+X_VAL = CHAR_IDS[:32].reshape(4, 8)
+Y_VAL = CHAR_IDS[1:33].reshape(4, 8)
+
+
+def _devices(fn, **kw):
+    try:
+        return fn()
+    except RuntimeError as exc:  # TensorFlow and PyTorch: the message names the alternative
+        assert "data-parallel" in str(exc)
+        return "explained"
+
+
+def _validation(fn, **kw):
+    from mlfoundations.transformer import GPT
+
+    return fn(GPT(7, 8, 1, 2, 8), **kw)
+
+
+def _sweep_folder():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="mlf-contract-sweep-")
+
+
+SCALING = {
+    "scaling.char_ids": Spec({"text": TEXT10}, {"text": TEXT}),
+    "scaling.data_parallel_devices": Spec(call=_devices),
+    "scaling.max_tokens": Spec(
+        {"train_ids": CHAR_IDS, "block_size": 8},
+        {"train_ids": id_array(1), "block_size": POS_INT},
+    ),
+    "scaling.validation_loss": Spec(
+        {"x_val": X_VAL, "y_val": Y_VAL, "batch_size": 2},
+        {
+            "x_val": id_array(2, high=7),
+            "y_val": id_array(2, high=7, same_length_as="x_val"),
+            "batch_size": POS_INT,
+        },  # fmt: skip
+        call=_validation,
+    ),
+    "scaling.per_step_losses": Spec(
+        {"running_mean": np.linspace(3, 2, 6)}, {"running_mean": floats(1)}
+    ),
+    "scaling.train_run": Spec(
+        {
+            "config": SMALL,
+            "train_ids": CHAR_IDS,
+            "val_ids": CHAR_IDS[:64],
+            "tokens": 32,
+            "batch_size": 2,
+            "max_lr": 3e-3,
+            "warmup_frac": 0.1,
+            "weight_decay": 0.1,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "config": CONFIG,
+            "train_ids": id_array(1, high=7),
+            "val_ids": id_array(1, high=7),
+            "tokens": POS_INT,
+            "batch_size": POS_INT,
+            "max_lr": POS_FLOAT,
+            "warmup_frac": FRACTION,
+            "weight_decay": NONNEG_FLOAT,
+            "seed": SEED,
+        },  # fmt: skip
+    ),
+    "scaling.read_sweep": Spec({"folder": "/nonexistent-sweep"}, {}),
+    "scaling.plan": Spec(
+        {
+            "sizes": [(1, 2, 8)],
+            "compute_budgets": [1e6, 1e7],
+            "vocab_size": 7,
+            "block_size": 8,
+            "max_tokens": 392,
+        },  # fmt: skip
+        {
+            "compute_budgets": floats(1),
+            "vocab_size": POS_INT,
+            "block_size": POS_INT,
+            "max_tokens": POS_INT,
+        },  # fmt: skip
+    ),
+    "scaling.sweep": Spec(
+        {
+            "sizes": [(1, 2, 8)],
+            "compute_budgets": [1e12],
+            "train_ids": CHAR_IDS,
+            "val_ids": CHAR_IDS[:64],
+            "vocab_size": 7,
+            "block_size": 8,
+            "batch_size": 2,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "compute_budgets": floats(1),
+            "train_ids": id_array(1, high=7),
+            "val_ids": id_array(1, high=7),
+            "vocab_size": POS_INT,
+            "block_size": POS_INT,
+            "batch_size": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        call=lambda fn, **kw: fn(folder=_sweep_folder(), **kw),
+    ),
+}
+
+
 REGISTRY: dict[str, Spec | str] = {
     **CHAPTERS_7_TO_11,
     **TRANSFORMER,
+    **SCALING,
     **{
         f"activations.{n}": Spec({"x": VEC}, {"x": ANY})
         for n in (
