@@ -234,6 +234,25 @@ class Outcome:
     detail: str
 
 
+TALLY: list[Outcome] = []
+"""Every outcome of this session, for :func:`summary`."""
+
+
+def summary(registry: dict, side: str) -> str:
+    """One line of counts for the session: callables, bad inputs tried, refused well."""
+    outcomes = [o for o in TALLY if o.function in registry]
+    ok = sum(o.ok for o in outcomes)
+    tried = len({o.function for o in outcomes})
+    specs = [s for s in registry.values() if isinstance(s, Spec)]
+    accepted = sum(len(s.accepts) for s in specs)
+    share = f"{100 * ok / len(outcomes):.1f} %" if outcomes else "n/a"
+    return (
+        f"contract ({side}): {len(registry)} callables registered, {tried} fed bad inputs; "
+        f"{len(outcomes)} bad inputs tried, {ok} refused by name ({share}); "
+        f"{accepted} (argument, case) pairs accepted as valid with a reason"
+    )
+
+
 def check_bad_inputs(name: str, fn, spec: Spec) -> list[Outcome]:
     """Call ``fn`` once per (argument, bad value); record whether it was refused well."""
     outcomes = []
@@ -256,6 +275,7 @@ def check_bad_inputs(name: str, fn, spec: Spec) -> list[Outcome]:
                 outcomes.append(
                     Outcome(name, arg, label, False, f"accepted, returned {_short(result)}")
                 )
+    TALLY.extend(outcomes)
     return outcomes
 
 

@@ -33,6 +33,7 @@ from contract import (
     probs,
     public_callables,
     report,
+    summary,
 )
 from contract import ids as id_array
 
@@ -1092,6 +1093,20 @@ def _numpy_side_callables():
                     "mlfoundations.testing"):  # fmt: skip
         found.update(public_callables(package))
     return found
+
+
+SIDE = "NumPy"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _session_summary(request):
+    """Print the counts (callables, bad inputs tried, refused well) after the module."""
+    yield
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
+            reporter.write_line("\n" + summary(REGISTRY, SIDE))
 
 
 def test_every_public_callable_is_in_the_registry():
