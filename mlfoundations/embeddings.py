@@ -40,7 +40,7 @@ import numpy as np
 from keras import ops
 
 from .backend import row_dots, torch_threads
-from .checks import check_positive, check_positive_int
+from .checks import check_positive, check_positive_int, check_seed, keras_input
 from .reference import embeddings as ref
 
 
@@ -58,6 +58,11 @@ def sgns_loss_from_scores(scores):
     -------
     scalar tensor
     """
+    return _sgns_loss(keras_input(scores, "scores", ndim=2))
+
+
+def _sgns_loss(scores):
+    """:func:`sgns_loss_from_scores` without the check, for the traced train step."""
     return ops.sum(ops.softplus(-scores[:, 0])) + ops.sum(ops.softplus(scores[:, 1:]))
 
 
@@ -103,7 +108,7 @@ class SkipGram(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y_pred is None:
             y_pred = self(x, training=training)
-        return sgns_loss_from_scores(y_pred)
+        return _sgns_loss(y_pred)
 
     def get_config(self):
         return {
@@ -203,7 +208,7 @@ class Word2Vec:
             raise ValueError(f"min_alpha must be <= alpha, got {min_alpha} > {alpha}")
         self.batch_size = check_positive_int(batch_size, "batch_size")
         if seed is not None:
-            seed = check_positive_int(seed, "seed", minimum=0)
+            seed = check_seed(seed)
         self.seed = seed
         self.index_to_key: list[str] = []
         self.key_to_index: dict[str, int] = {}

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .checks import check_positive_int
+from .checks import check_positive_int, keras_input
 
 __all__ = ["Perplexity", "ExpectedCalibrationError"]
 
@@ -55,12 +55,13 @@ class Perplexity(keras.metrics.Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)  # (..., V)
+        # keras_input reads only static properties: safe inside a compiled train step
+        y_pred = ops.cast(keras_input(y_pred, "y_pred"), self.dtype)  # (..., V)
         if self.from_logits:
             log_p = ops.log_softmax(y_pred, axis=-1)
         else:
             log_p = ops.log(ops.clip(y_pred, 1e-7, 1.0))
-        targets = ops.cast(ops.convert_to_tensor(y_true), "int32")
+        targets = ops.cast(keras_input(y_true, "y_true"), "int32")  # ids < 2**24 stay exact
         targets = ops.reshape(targets, ops.shape(log_p)[:-1])  # (...), also from (..., 1)
         nll = -ops.take_along_axis(log_p, ops.expand_dims(targets, -1), axis=-1)[..., 0]
         if sample_weight is None:
@@ -110,8 +111,8 @@ class ExpectedCalibrationError(keras.metrics.Metric):
         )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        p = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
-        y = ops.convert_to_tensor(y_true)
+        p = ops.cast(keras_input(y_pred, "y_pred"), self.dtype)
+        y = keras_input(y_true, "y_true")
         if len(p.shape) == 2 and p.shape[-1] != 1:  # (B, K): top-label calibration
             confidence = ops.max(p, axis=-1)  # (B,)
             predicted = ops.argmax(p, axis=-1)

@@ -13,13 +13,14 @@ import keras
 from keras import ops
 
 from .activations import softmax
+from .checks import check_seed, keras_input
 from .reference.sampling import check_sampling_args
 
 __all__ = ["softmax", "greedy", "probabilities", "sample"]
 
 
 def _logits(logits):
-    z = ops.convert_to_tensor(logits)
+    z = keras_input(logits, "logits")  # static checks only: also fine on a traced tensor
     if len(z.shape) == 0:
         raise ValueError("logits must have at least one dimension (..., K)")
     if not str(z.dtype).startswith(("float", "bfloat")):
@@ -104,6 +105,8 @@ def sample(
     temperature, top_k, top_p, num_samples = check_sampling_args(
         temperature, top_k, top_p, num_samples
     )
+    if not (seed is None or isinstance(seed, keras.random.SeedGenerator)):
+        seed = check_seed(seed)
     z = _logits(logits)
     if temperature == 0.0:
         choice = ops.expand_dims(greedy(z), -1)

@@ -36,9 +36,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .checks import as_float_array, check_positive, check_positive_int
+from .checks import as_float_array, check_positive, check_positive_int, check_seed
 from .optim import recipe
-from .reference.transformer import TransformerConfig, gpt_params
+from .reference.transformer import TransformerConfig, check_token_ids, gpt_params
 from .transformer import GPT
 
 COLUMNS = (
@@ -143,17 +143,22 @@ def _windows(ids: np.ndarray, block_size: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _check_ids(ids, name: str, vocab_size: int) -> np.ndarray:
-    arr = np.asarray(ids)
+def _check_ids(ids, name: str, vocab_size: int | None) -> np.ndarray:
+    arr = np.asarray(ids) if not isinstance(ids, (str, bytes)) else np.asarray([ids])
     if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"{name} must be a 1-D array of integer token ids, got {arr.dtype}")
-    if arr.size and (arr.min() < 0 or arr.max() >= vocab_size):
+        raise TypeError(
+            f"{name} must be a 1-D array of integer token ids, got {arr.dtype} {arr.shape}"
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if arr.min() < 0 or (vocab_size is not None and arr.max() >= vocab_size):
         raise ValueError(f"{name} must hold ids in [0, {vocab_size}), got {arr.min()}..{arr.max()}")
     return arr.astype("int32")
 
 
 def max_tokens(train_ids, block_size: int) -> int:
     """Most training tokens one run can see without repeating any: one epoch of windows."""
+    train_ids = _check_ids(train_ids, "train_ids", None)
     return ((len(train_ids) - 1) // check_positive_int(block_size, "block_size")) * block_size
 
 
@@ -163,6 +168,14 @@ def validation_loss(model, x_val, y_val, *, batch_size: int = 64) -> float:
     A plain forward call per batch: for the small models of a sweep this is quicker than
     compiling ``evaluate``'s test function once per model.
     """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x_val = check_token_ids(x_val, model.config.vocab_size, "x_val")
+    y_val = check_token_ids(y_val, model.config.vocab_size, "y_val")
+    if x_val.ndim != 2 or y_val.shape != x_val.shape:
+        raise ValueError(
+            f"x_val must be (n, T) windows and y_val the same shape, got {x_val.shape} "
+            f"and {y_val.shape}"
+        )
     total, count = 0.0, 0
     for start in range(0, len(x_val), batch_size):
         x = x_val[start : start + batch_size]  # (b, T)
@@ -234,6 +247,11 @@ def train_run(
     val_ids = _check_ids(val_ids, "val_ids", config.vocab_size)
     tokens = check_positive_int(tokens, "tokens")
     batch_size = check_positive_int(batch_size, "batch_size")
+    max_lr, seed = check_positive(max_lr, "max_lr"), check_seed(seed)
+    min_lr = None if min_lr is None else check_positive(min_lr, "min_lr", allow_zero=True)
+    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+    if not 0 <= check_positive(warmup_frac, "warmup_frac", allow_zero=True) < 1:
+        raise ValueError(f"warmup_frac must be in [0, 1), got {warmup_frac}")
     T = config.block_size
     per_step = batch_size * T
     available = max_tokens(train_ids, T)
@@ -360,6 +378,7 @@ def plan(sizes, compute_budgets, *, vocab_size: int, block_size: int, max_tokens
         Runs to do (``n_layer, n_head, n_embd, C_target, N, D``) and skipped points (with
         the reason).
     """
+    max_tokens = check_positive_int(max_tokens, "max_tokens")
     todo, skipped = [], []
     for C in as_float_array(compute_budgets, "compute_budgets", ndim=1):
         C = check_positive(float(C), "compute_budgets")
@@ -431,6 +450,7 @@ def sweep(
     block_size = check_positive_int(block_size, "block_size")
     batch_size = check_positive_int(batch_size, "batch_size")
     min_steps = check_positive_int(min_steps, "min_steps")
+    seed = check_seed(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     settings = {

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from .checks import check_positive, check_positive_int
+from .checks import check_positive, check_positive_int, check_seed, keras_input
 from .reference.transformer import TransformerConfig, check_token_ids
 from .sampling import sample
 
@@ -79,7 +79,7 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     output : tensor of shape (..., T_q, d_v)
     weights : tensor of shape (..., T_q, T_k)
     """
-    q, k, v = (ops.convert_to_tensor(t) for t in (q, k, v))
+    q, k, v = (keras_input(t, name, ndim=(2, 3, 4)) for t, name in ((q, "q"), (k, "k"), (v, "v")))
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
         raise ValueError(f"q, k, v shapes do not fit: {q.shape}, {k.shape}, {v.shape}")
     if mask is not None:
@@ -97,6 +97,19 @@ def _normal(std: float):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
+def _check_layer_args(n_embd, n_head, dropout, init_std, proj_init_std):
+    """The constructor checks of the attention and block layers (eager, once)."""
+    n_embd, n_head = check_positive_int(n_embd, "n_embd"), check_positive_int(n_head, "n_head")
+    if n_embd % n_head:
+        raise ValueError(f"n_embd={n_embd} must be divisible by n_head={n_head}")
+    dropout = check_positive(dropout, "dropout", allow_zero=True)
+    if dropout >= 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    init_std = check_positive(init_std, "init_std")
+    proj_init_std = check_positive(proj_init_std, "proj_init_std")
+    return n_embd, n_head, dropout, init_std, proj_init_std
+
+
 class CausalSelfAttention(layers.Layer):
     """Multi-head causal self-attention with a packed ``q, k, v`` projection.
 
@@ -126,6 +139,9 @@ class CausalSelfAttention(layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        n_embd, n_head, dropout, init_std, proj_init_std = _check_layer_args(
+            n_embd, n_head, dropout, init_std, proj_init_std
+        )
         self.n_embd, self.n_head = n_embd, n_head
         self.dropout, self.bias = dropout, bias
         self.init_std, self.proj_init_std = init_std, proj_init_std
@@ -223,6 +239,9 @@ class TransformerBlock(layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        n_embd, n_head, dropout, init_std, proj_init_std = _check_layer_args(
+            n_embd, n_head, dropout, init_std, proj_init_std
+        )
         self.n_embd, self.n_head = n_embd, n_head
         self.dropout, self.bias = dropout, bias
         self.init_std, self.proj_init_std = init_std, proj_init_std
@@ -377,6 +396,12 @@ class GPT(keras.Model):
         if self.lm_head is None:
             return ops.matmul(h, ops.transpose(self.wte.embeddings))  # (B, T, V)
         return self.lm_head(h)
+
+    def __call__(self, ids, *args, **kwargs):
+        if not (ops.is_tensor(ids) or keras.backend.is_keras_tensor(ids)):
+            # eager NumPy or list input: check it here, before Keras' own machinery sees it
+            ids = self._check_ids(ids)
+        return super().__call__(ids, *args, **kwargs)
 
     def call(self, ids, training=None):
         T = ids.shape[1]
@@ -573,7 +598,7 @@ def generate(
     sample(np.zeros((1, 2), "float32"), **sample_options)  # validate before any work
     squeeze = ids.ndim == 1
     ids = ids[None] if squeeze else ids  # (B, T)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(None if seed is None else check_seed(seed))
     block = model.config.block_size
     cache = None
     for _ in range(max_new_tokens):
@@ -600,7 +625,9 @@ def get_batch(tokens, batch_size: int, block_size: int, rng: np.random.Generator
     Returns ``x, y`` of shape (batch_size, block_size), int32, with ``y[:, t] = x[:, t+1]``
     continued by the next token: the targets of next-token prediction.
     """
-    tokens = np.asarray(tokens)
+    tokens = check_token_ids(tokens, np.iinfo(np.int64).max, "tokens")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    block_size = check_positive_int(block_size, "block_size")
     if tokens.ndim != 1 or len(tokens) <= block_size:
         raise ValueError(
             f"tokens must be a 1-D stream longer than block_size={block_size}, "
@@ -618,7 +645,10 @@ def evaluate_lm(model: GPT, tokens, *, batch_size: int = 64) -> float:
     fill a window is dropped); every position of every window is predicted, so the loss
     covers the split instead of a few random batches.
     """
-    tokens = np.asarray(tokens)
+    tokens = check_token_ids(tokens, model.config.vocab_size, "tokens")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if tokens.ndim != 1:
+        raise ValueError(f"tokens must be a 1-D stream, got shape {tokens.shape}")
     T = model.config.block_size
     n = (len(tokens) - 1) // T
     if n < 1:
@@ -705,6 +735,7 @@ def train_lm(
     steps = check_positive_int(steps, "steps")
     batch_size = check_positive_int(batch_size, "batch_size")
     tokens = check_token_ids(tokens, model.config.vocab_size, "tokens")
+    seed = check_seed(seed)
     if (checkpoint_every or resume) and checkpoint is None:
         raise ValueError("checkpoint_every and resume need a checkpoint path")
     history = {"train_loss": [], "eval_step": [], "eval_loss": [], "seconds": 0.0}

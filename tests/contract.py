@@ -47,6 +47,7 @@ class Kind:
     ndim: int | None = None
     same_length_as: str | None = None
     finite: bool = True
+    high: int | None = None  # ids: the exclusive upper bound (vocabulary size)
 
 
 def floats(ndim=None, *, same_length_as=None, finite=True) -> Kind:
@@ -64,6 +65,11 @@ def probs(ndim=None, *, same_length_as=None) -> Kind:
     return Kind("probs", ndim, same_length_as)
 
 
+def ids(ndim=None, *, high=None, same_length_as=None) -> Kind:
+    """An array of integer token ids (or rows) in ``[0, high)``."""
+    return Kind("ids", ndim, same_length_as, high=high)
+
+
 POS_INT = Kind("pos_int")
 NONNEG_INT = Kind("nonneg_int")
 POS_FLOAT = Kind("pos_float")
@@ -77,6 +83,7 @@ TOKENS = Kind("tokens")  # list of str
 SENTENCES = Kind("sentences")  # iterable of token lists
 STEP = Kind("step")  # non-negative integer step counter (scalar or array)
 CALLABLE = Kind("callable")
+CONFIG = Kind("config")  # a TransformerConfig
 
 
 class _Opaque:
@@ -118,6 +125,15 @@ def _array_cases(valid, kind: Kind) -> list[tuple[str, Any]]:
         two = arr.copy()
         two.flat[0] = 2
         cases.append(("label 2", two))
+    if kind.name == "ids" and arr.size:
+        cases.append(("float ids", arr.astype(np.float64) + 0.5))
+        negative = arr.copy()
+        negative.flat[0] = -1
+        cases.append(("id -1", negative))
+        if kind.high is not None:
+            beyond = arr.copy()
+            beyond.flat[0] = kind.high
+            cases.append(("id out of range", beyond))
     if kind.name == "probs" and arr.size:
         for label, value in (("p < 0", -0.25), ("p > 1", 1.25)):
             bad = arr.astype(np.float64).copy()
@@ -154,12 +170,13 @@ _SCALAR_CASES: dict[str, list[tuple[str, Any]]] = {
     "sentences": [("None", None), ("3", 3), ("a list of ints", [[1, 2], [3]]), ("empty", [])],
     "step": [("-1", -1), ("1.5", 1.5), ("'3'", "3"), ("None", None)],
     "callable": [("None", None), ("3", 3)],
+    "config": [("None", None), ("a dict", {"n_embd": 8})],
 }
 
 
 def bad_values(valid, kind: Kind) -> list[tuple[str, Any]]:
     """The catalogue of bad values for an argument of ``kind`` whose valid value is ``valid``."""
-    if kind.name in ("floats", "labels", "binary", "probs"):
+    if kind.name in ("floats", "labels", "binary", "probs", "ids"):
         return _array_cases(valid, kind)
     return list(_SCALAR_CASES[kind.name])
 
@@ -217,6 +234,25 @@ class Outcome:
     detail: str
 
 
+TALLY: list[Outcome] = []
+"""Every outcome of this session, for :func:`summary`."""
+
+
+def summary(registry: dict, side: str) -> str:
+    """One line of counts for the session: callables, bad inputs tried, refused well."""
+    outcomes = [o for o in TALLY if o.function in registry]
+    ok = sum(o.ok for o in outcomes)
+    tried = len({o.function for o in outcomes})
+    specs = [s for s in registry.values() if isinstance(s, Spec)]
+    accepted = sum(len(s.accepts) for s in specs)
+    share = f"{100 * ok / len(outcomes):.1f} %" if outcomes else "n/a"
+    return (
+        f"contract ({side}): {len(registry)} callables registered, {tried} fed bad inputs; "
+        f"{len(outcomes)} bad inputs tried, {ok} refused by name ({share}); "
+        f"{accepted} (argument, case) pairs accepted as valid with a reason"
+    )
+
+
 def check_bad_inputs(name: str, fn, spec: Spec) -> list[Outcome]:
     """Call ``fn`` once per (argument, bad value); record whether it was refused well."""
     outcomes = []
@@ -239,6 +275,7 @@ def check_bad_inputs(name: str, fn, spec: Spec) -> list[Outcome]:
                 outcomes.append(
                     Outcome(name, arg, label, False, f"accepted, returned {_short(result)}")
                 )
+    TALLY.extend(outcomes)
     return outcomes
 
 

@@ -10,12 +10,16 @@ import numpy as np
 import pytest
 from contract import (
     CHOICE,
+    CONFIG,
     FRACTION,
     NONNEG_FLOAT,
     POS_FLOAT,
     POS_INT,
     RECORD,
     SEED,
+    SENTENCES,
+    TEXT,
+    UNIT_OPEN,
     Spec,
     check_bad_inputs,
     floats,
@@ -23,7 +27,11 @@ from contract import (
     probs,
     public_callables,
     report,
+    summary,
 )
+from contract import ids as id_array
+
+from mlfoundations.reference.transformer import TransformerConfig
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
@@ -34,6 +42,12 @@ KERAS_MODULES = (
     "linear",
     "logistic",
     "mlp",
+    "models",
+    "embeddings",
+    "metrics",
+    "sampling",
+    "transformer",
+    "scaling",
     "optim",
     "sklearn_baselines",
 )
@@ -75,10 +89,343 @@ def _lr_range(fn, **kw):
     return fn(model, **kw)
 
 
+# --- chapters 7, 8, 11 and the models module
+SENTS = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"]] * 4
+SCORES = rng.normal(size=(4, 3)).astype("float32")  # (B, 1 + K)
+LABELS_P = (np.exp(LOGITS) / np.exp(LOGITS).sum(axis=1, keepdims=True)).astype("float32")
+NO_FILTER = "None switches the filter off"
+TOP_P_ONE = "top_p = 1 keeps every token"
+
+
+def _word2vec(fn, *, sentences, **kw):
+    return fn(**kw).fit(sentences).vectors
+
+
+def _skipgram(fn, **kw):
+    model = fn(**kw)
+    return model(np.array([[0, 1, 2], [1, 2, 0]]))
+
+
+def _metric(fn, *, y_true, y_pred, **kw):
+    m = fn(**kw)
+    m.update_state(y_true, y_pred)
+    return float(m.result())
+
+
+CHAPTERS_7_TO_11 = {
+    "embeddings.sgns_loss_from_scores": Spec(
+        {"scores": SCORES}, {"scores": floats(2, finite=False)}
+    ),
+    "embeddings.SkipGram": Spec(
+        {"vocab_size": 3, "vector_size": 4},
+        {"vocab_size": POS_INT, "vector_size": POS_INT},
+        call=_skipgram,
+    ),
+    "embeddings.Word2Vec": Spec(
+        {
+            "sentences": SENTS,
+            "vector_size": 4,
+            "window": 2,
+            "negative": 2,
+            "min_count": 1,
+            "sample": 0.0,
+            "epochs": 1,
+            "alpha": 0.025,
+            "min_alpha": 1e-4,
+            "batch_size": 8,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "sentences": SENTENCES,
+            "vector_size": POS_INT,
+            "window": POS_INT,
+            "negative": POS_INT,
+            "min_count": POS_INT,
+            "sample": NONNEG_FLOAT,
+            "epochs": POS_INT,
+            "alpha": POS_FLOAT,
+            "min_alpha": NONNEG_FLOAT,
+            "batch_size": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        call=_word2vec,
+    ),
+    "metrics.Perplexity": Spec(
+        {"y_true": Y_CLS, "y_pred": LOGITS, "from_logits": True},
+        {"y_true": ANY, "y_pred": ANY},
+        call=_metric,
+    ),
+    "metrics.ExpectedCalibrationError": Spec(
+        {"y_true": Y_CLS, "y_pred": LABELS_P, "n_bins": 5},
+        {"y_true": ANY, "y_pred": ANY, "n_bins": POS_INT},
+        call=_metric,
+    ),
+    "sampling.greedy": Spec({"logits": LOGITS}, {"logits": ANY}),
+    "sampling.probabilities": Spec(
+        {"logits": LOGITS, "temperature": 0.7, "top_k": 2, "top_p": 0.9},
+        {"logits": ANY, "temperature": NONNEG_FLOAT, "top_k": POS_INT, "top_p": UNIT_OPEN},
+        accepts={("top_k", "None"): NO_FILTER, ("top_p", "1.0"): TOP_P_ONE},
+    ),
+    "sampling.sample": Spec(
+        {
+            "logits": LOGITS,
+            "temperature": 0.7,
+            "top_k": 2,
+            "top_p": 0.9,
+            "num_samples": 2,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "logits": ANY,
+            "temperature": NONNEG_FLOAT,
+            "top_k": POS_INT,
+            "top_p": UNIT_OPEN,
+            "num_samples": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        accepts={("top_k", "None"): NO_FILTER, ("top_p", "1.0"): TOP_P_ONE},
+    ),
+    "models.dense_model": Spec({"n_in": 3, "n_out": 2}, {"n_in": POS_INT, "n_out": POS_INT}),
+    "models.mlp_model": Spec(
+        {"sizes": [3, 4, 2], "activation": "relu"},
+        {"activation": CHOICE},
+        accepts={("activation", "None"): "None is Keras's linear activation"},
+    ),
+}
+
+
+# --- chapter 8: the GPT
+TOKENS = np.tile(np.arange(13), 4)  # a token stream of 52 ids, vocabulary 13
+H_ACT = rng.normal(size=(2, 4, 8)).astype("float32")  # (B, T, C)
+Q_ACT = rng.normal(size=(2, 2, 4, 4)).astype("float32")  # (B, H, T, d)
+GPT_ARGS = {"vocab_size": 13, "block_size": 8, "n_layer": 1, "n_head": 2, "n_embd": 8}
+_SAVED = {}
+
+
+def _gpt(compiled=False):
+    from mlfoundations.transformer import GPT
+
+    model = GPT(**GPT_ARGS)
+    if compiled:
+        model.compile(
+            optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
+    return model
+
+
+def _gpt_file():
+    if "path" not in _SAVED:
+        import tempfile
+        from pathlib import Path
+
+        path = Path(tempfile.mkdtemp(prefix="mlf-contract-")) / "gpt.keras"
+        model = _gpt()
+        model(TOKENS[None, :8])
+        model.save(path)
+        _SAVED["path"] = path
+    return _SAVED["path"]
+
+
+def _layer(fn, **kw):
+    return fn(**kw)(H_ACT)
+
+
+def _gpt_call(fn, *, ids, **kw):
+    return fn(**kw)(ids)
+
+
+TRANSFORMER = {
+    "transformer.causal_mask": Spec({"T": 4}, {"T": POS_INT}),
+    "transformer.scaled_dot_product_attention": Spec(
+        {"q": Q_ACT, "k": Q_ACT, "v": Q_ACT}, {"q": ANY, "k": ANY, "v": ANY}
+    ),
+    **{
+        f"transformer.{name}": Spec(
+            {"n_embd": 8, "n_head": 2, "dropout": 0.0, "init_std": 0.02, "proj_init_std": 0.02},
+            {
+                "n_embd": POS_INT,
+                "n_head": POS_INT,
+                "dropout": FRACTION,
+                "init_std": POS_FLOAT,
+                "proj_init_std": POS_FLOAT,
+            },  # fmt: skip
+            call=_layer,
+        )
+        for name in ("CausalSelfAttention", "TransformerBlock")
+    },
+    "transformer.GPT": Spec(
+        {"ids": TOKENS[None, :8], **GPT_ARGS, "dropout": 0.0},
+        {
+            "ids": id_array(2, high=13),
+            "vocab_size": POS_INT,
+            "block_size": POS_INT,
+            "n_layer": POS_INT,
+            "n_head": POS_INT,
+            "n_embd": POS_INT,
+            "dropout": FRACTION,
+        },  # fmt: skip
+        call=_gpt_call,
+    ),
+    "transformer.load_gpt": Spec({}, {}, call=lambda fn, **kw: fn(_gpt_file())),
+    "transformer.generate": Spec(
+        {
+            "prompt_ids": TOKENS[:3],
+            "max_new_tokens": 2,
+            "temperature": 0.8,
+            "top_k": 3,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "prompt_ids": id_array(1, high=13),
+            "max_new_tokens": POS_INT,
+            "temperature": NONNEG_FLOAT,
+            "top_k": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        call=lambda fn, **kw: fn(_gpt(), **kw),
+        accepts={
+            ("prompt_ids", "one rank too many"): "a (B, T) batch of prompts",
+            ("top_k", "None"): "None switches the filter off",
+        },
+    ),
+    "transformer.get_batch": Spec(
+        {"tokens": TOKENS, "batch_size": 2, "block_size": 8, "rng": np.random.default_rng(0)},
+        {"tokens": id_array(1), "batch_size": POS_INT, "block_size": POS_INT},
+    ),
+    "transformer.evaluate_lm": Spec(
+        {"tokens": TOKENS, "batch_size": 4},
+        {"tokens": id_array(1, high=13), "batch_size": POS_INT},
+        call=lambda fn, **kw: fn(_gpt(), **kw),
+    ),
+    "transformer.train_lm": Spec(
+        {"tokens": TOKENS, "steps": 1, "batch_size": 2, "seed": 0},
+        {"tokens": id_array(1, high=13), "steps": POS_INT, "batch_size": POS_INT, "seed": SEED},
+        call=lambda fn, **kw: fn(_gpt(compiled=True), **kw),
+    ),
+}
+
+
+# --- chapter 10: the sweep
+TEXT10 = "to be or not to be that is the question " * 8
+CHAR_IDS = np.array([i % 7 for i in range(400)], dtype=np.int32)
+SMALL = TransformerConfig(vocab_size=7, block_size=8, n_layer=1, n_head=2, n_embd=8)
+X_VAL = CHAR_IDS[:32].reshape(4, 8)
+Y_VAL = CHAR_IDS[1:33].reshape(4, 8)
+
+
+def _devices(fn, **kw):
+    try:
+        return fn()
+    except RuntimeError as exc:  # TensorFlow and PyTorch: the message names the alternative
+        assert "data-parallel" in str(exc)
+        return "explained"
+
+
+def _validation(fn, **kw):
+    from mlfoundations.transformer import GPT
+
+    return fn(GPT(7, 8, 1, 2, 8), **kw)
+
+
+def _sweep_folder():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="mlf-contract-sweep-")
+
+
+SCALING = {
+    "scaling.char_ids": Spec({"text": TEXT10}, {"text": TEXT}),
+    "scaling.data_parallel_devices": Spec(call=_devices),
+    "scaling.max_tokens": Spec(
+        {"train_ids": CHAR_IDS, "block_size": 8},
+        {"train_ids": id_array(1), "block_size": POS_INT},
+    ),
+    "scaling.validation_loss": Spec(
+        {"x_val": X_VAL, "y_val": Y_VAL, "batch_size": 2},
+        {
+            "x_val": id_array(2, high=7),
+            "y_val": id_array(2, high=7, same_length_as="x_val"),
+            "batch_size": POS_INT,
+        },  # fmt: skip
+        call=_validation,
+    ),
+    "scaling.per_step_losses": Spec(
+        {"running_mean": np.linspace(3, 2, 6)}, {"running_mean": floats(1)}
+    ),
+    "scaling.train_run": Spec(
+        {
+            "config": SMALL,
+            "train_ids": CHAR_IDS,
+            "val_ids": CHAR_IDS[:64],
+            "tokens": 32,
+            "batch_size": 2,
+            "max_lr": 3e-3,
+            "warmup_frac": 0.1,
+            "weight_decay": 0.1,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "config": CONFIG,
+            "train_ids": id_array(1, high=7),
+            "val_ids": id_array(1, high=7),
+            "tokens": POS_INT,
+            "batch_size": POS_INT,
+            "max_lr": POS_FLOAT,
+            "warmup_frac": FRACTION,
+            "weight_decay": NONNEG_FLOAT,
+            "seed": SEED,
+        },  # fmt: skip
+    ),
+    "scaling.read_sweep": Spec({"folder": "/nonexistent-sweep"}, {}),
+    "scaling.plan": Spec(
+        {
+            "sizes": [(1, 2, 8)],
+            "compute_budgets": [1e6, 1e7],
+            "vocab_size": 7,
+            "block_size": 8,
+            "max_tokens": 392,
+        },  # fmt: skip
+        {
+            "compute_budgets": floats(1),
+            "vocab_size": POS_INT,
+            "block_size": POS_INT,
+            "max_tokens": POS_INT,
+        },  # fmt: skip
+    ),
+    "scaling.sweep": Spec(
+        {
+            "sizes": [(1, 2, 8)],
+            "compute_budgets": [1e12],
+            "train_ids": CHAR_IDS,
+            "val_ids": CHAR_IDS[:64],
+            "vocab_size": 7,
+            "block_size": 8,
+            "batch_size": 2,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "compute_budgets": floats(1),
+            "train_ids": id_array(1, high=7),
+            "val_ids": id_array(1, high=7),
+            "vocab_size": POS_INT,
+            "block_size": POS_INT,
+            "batch_size": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        call=lambda fn, **kw: fn(folder=_sweep_folder(), **kw),
+    ),
+}
+
+
 REGISTRY: dict[str, Spec | str] = {
+    **CHAPTERS_7_TO_11,
+    **TRANSFORMER,
+    **SCALING,
     **{
         f"activations.{n}": Spec({"x": VEC}, {"x": ANY})
-        for n in ("relu", "sigmoid", "tanh", "silu", "gelu", "gelu_tanh", "softmax", "log_softmax")
+        for n in (
+            "relu sigmoid tanh silu gelu gelu_tanh softmax log_softmax elu leaky_relu".split()
+        )
     },
     "activations.get": Spec({"name": "relu"}, {"name": CHOICE}),
     "checks.keras_input": Spec(
@@ -106,14 +453,14 @@ REGISTRY: dict[str, Spec | str] = {
         {"n_features": 3, "l2": 0.1}, {"n_features": POS_INT, "l2": NONNEG_FLOAT}
     ),
     "linear.coefficients": Spec({"model": None}, {}, call=lambda fn, **kw: fn(_linear_model())),
-    "linear.gradient_descent": Spec(
+    "linear.fit_sgd": Spec(
         {"X": X, "y": Y_REG, "lr": 0.1, "epochs": 2},
         {"X": floats(2), "y": floats(1, same_length_as="X"), "lr": POS_FLOAT, "epochs": POS_INT},
     ),
     "logistic.logistic_model": Spec(
         {"n_features": 3, "l2": 0.1}, {"n_features": POS_INT, "l2": NONNEG_FLOAT}
     ),
-    "logistic.gradient_descent": Spec(
+    "logistic.fit_sgd": Spec(
         {"X": X, "y": Y_BIN, "lr": 0.1, "epochs": 2},
         {
             "X": floats(2),
@@ -145,8 +492,8 @@ REGISTRY: dict[str, Spec | str] = {
         {"patience": 2, "min_delta": 0.0}, {"patience": POS_INT, "min_delta": NONNEG_FLOAT}
     ),
     "optim.diagnose": Spec(
-        {"history": np.linspace(2, 1, 10), "val_loss": np.linspace(2.1, 1.2, 10)},
-        {"val_loss": floats(1, same_length_as="history")},
+        {"train_loss": np.linspace(2, 1, 10), "val_loss": np.linspace(2.1, 1.2, 10)},
+        {"val_loss": floats(1, same_length_as="train_loss")},
     ),
     "optim.lr_range_test": Spec(
         {"x": X, "y": Y_CLS, "min_lr": 1e-4, "max_lr": 1.0, "steps": 5, "batch_size": 4},
@@ -208,6 +555,20 @@ def _callables():
 
     found["checks.keras_input"] = checks.keras_input
     return found
+
+
+SIDE = "Keras"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _session_summary(request):
+    """Print the counts (callables, bad inputs tried, refused well) after the module."""
+    yield
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
+            reporter.write_line("\n" + summary(REGISTRY, SIDE))
 
 
 def test_every_public_callable_is_in_the_registry():

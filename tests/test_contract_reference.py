@@ -6,11 +6,15 @@ callable needs an entry here (the introspection test fails otherwise).
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 from contract import (
     CALLABLE,
     CHOICE,
+    CONFIG,
     FRACTION,
     NONNEG_FLOAT,
     NONNEG_INT,
@@ -18,6 +22,7 @@ from contract import (
     POS_INT,
     RECORD,
     SEED,
+    SENTENCES,
     STEP,
     TEXT,
     UNIT_OPEN,
@@ -28,9 +33,15 @@ from contract import (
     probs,
     public_callables,
     report,
+    summary,
 )
+from contract import ids as id_array
 
+from mlfoundations.reference import embeddings as ref_embeddings
 from mlfoundations.reference import mlp as ref_mlp
+from mlfoundations.reference import scaling as ref_scaling
+from mlfoundations.reference import tokenizers as ref_tokenizers
+from mlfoundations.reference import transformer as ref_transformer
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(12, 3))
@@ -99,7 +110,510 @@ def _dense(fn, **kw):
     return fn(**kw).forward(X)
 
 
+# --- chapters 7-11: tokenizers, embeddings, sampling, transformer, scaling, metrics
+V, D = 6, 4
+W_IN = rng.normal(size=(V, D))
+W_OUT = rng.normal(size=(V, D))
+CENTRES = np.array([0, 1, 2])
+CONTEXTS = np.array([1, 2, 3])
+NEGATIVES = np.array([[4, 5], [3, 4], [5, 0]])
+COUNTS = np.array([50.0, 20.0, 5.0, 1.0])
+WORDS = ["king", "queen", "man", "woman", "apple", "pear"]
+TEXT_VALID = "the cat sat on the mat. the dog sat on the log."
+PROBS2 = np.exp(LOGITS) / np.exp(LOGITS).sum(axis=1, keepdims=True)
+SCRATCH = Path(tempfile.mkdtemp(prefix="mlf-contract-"))
+PAIRS_FILE = SCRATCH / "pairs.tsv"
+PAIRS_FILE.write_text("king\tqueen\t8.5\nman\twoman\t8.0\napple\tpear\t6.0\nking\tapple\t1.0\n")
+ANALOGY_FILE = SCRATCH / "analogies.txt"
+ANALOGY_FILE.write_text(": family\nman woman king queen\nking queen man woman\n")
+VECTORS_FILE = SCRATCH / "vectors.txt"
+ref_embeddings.save_word2vec_format(VECTORS_FILE, W_IN, WORDS)
+TOKENIZER_FILE = ref_tokenizers.CharTokenizer().train(TEXT_VALID).save(SCRATCH / "tok.json")
+CHAR_VOCAB = ref_tokenizers.CharTokenizer().train(TEXT_VALID).vocab_size
+WORD_VOCAB = ref_tokenizers.WordTokenizer().train(TEXT_VALID).vocab_size
+CFG = ref_transformer.TransformerConfig(vocab_size=13, block_size=10, n_layer=1, n_head=2, n_embd=8)
+TOKEN_IDS = np.array([[1, 5, 7, 12], [0, 3, 3, 2]])
+Q = rng.normal(size=(2, 2, 4, 4))  # (B, H, T, d)
+H = rng.normal(size=(2, 4, 8))  # (B, T, C)
+# Chinchilla runs from a known law (36 runs on 5 isoFLOP slices), as in the scaling tests.
+LAW = ref_scaling.ChinchillaFit(E=1.8, A=400.0, B=1500.0, alpha=0.34, beta=0.37)
+RUNS_N = np.repeat(np.logspace(7.5, 9.5, 4), 2)
+RUNS_D = np.tile([2e9, 2e10], 4)
+RUNS_L = LAW.predict(RUNS_N, RUNS_D)
+
+COLUMN_LABELS = "a column of labels is squeezed to 1-D, as in scikit-learn"
+NO_FILTER = "None switches the filter off"
+NO_TOKENS = "decoding no ids gives the empty string"
+PER_CLASS = "average=None returns per-class scores, as in scikit-learn"
+
+
+def _gpt_weights(c):
+    D, g = c.n_embd, np.random.default_rng(1)
+    w = {"wte": g.normal(size=(c.vocab_size, D)), "wpe": g.normal(size=(c.block_size, D))}
+    shapes = {"attn.c_attn": (D, 3 * D), "attn.c_proj": (D, D)}
+    shapes |= {"mlp.c_fc": (D, 4 * D), "mlp.c_proj": (4 * D, D)}
+    for i in range(c.n_layer):
+        for name, shape in shapes.items():
+            w[f"h.{i}.{name}.kernel"] = g.normal(size=shape) / np.sqrt(shape[0])
+            w[f"h.{i}.{name}.bias"] = g.normal(size=shape[1]) * 0.1
+        for ln in ("ln_1", "ln_2"):
+            w[f"h.{i}.{ln}.gamma"], w[f"h.{i}.{ln}.beta"] = np.ones(D), np.zeros(D)
+    w["ln_f.gamma"], w["ln_f.beta"] = np.ones(D), np.zeros(D)
+    return w
+
+
+def _tokenizer(fn, *, text, ids, **kw):
+    tok = fn(**kw).train(text)
+    tok.encode(text)
+    return tok.decode(ids)
+
+
+def label_pair(**kw):
+    """A classification metric on two label vectors."""
+    return Spec(
+        {"y_true": Y_CLS, "y_pred": np.roll(Y_CLS, 1), **kw},
+        {
+            "y_true": labels(),
+            "y_pred": labels(same_length_as="y_true"),
+            **{k: CHOICE for k in kw if k == "average"},
+        },  # fmt: skip
+        accepts={
+            ("y_true", "one rank too many"): COLUMN_LABELS,
+            ("y_pred", "one rank too many"): COLUMN_LABELS,
+            **({("average", "None"): PER_CLASS} if "average" in kw else {}),
+        },  # fmt: skip
+    )
+
+
+def scored(y_true, y_score, **kw):
+    """A metric of labels and scores."""
+    binary = y_true is Y_BIN
+    return Spec(
+        {"y_true": y_true, "y_score": y_score, **kw},
+        {
+            "y_true": labels(binary=binary),
+            "y_score": floats(y_score.ndim, same_length_as="y_true"),
+        },
+        accepts={
+            ("y_true", "one rank too many"): COLUMN_LABELS,
+            ("y_score", "one rank too many"): COLUMN_LABELS,
+        },
+    )
+
+
+def regression_pair():
+    return Spec(
+        {"y_true": Y_REG, "y_pred": Y_REG + 0.1},
+        {"y_true": floats(), "y_pred": floats(same_length_as="y_true")},
+    )
+
+
+CHAPTERS_7_TO_11: dict[str, Spec | str] = {
+    # --- reference.activations (chapter 6 additions) and reference.mlp
+    **{
+        f"reference.activations.{n}": Spec({"x": VEC}, {"x": floats()})
+        for n in ("elu", "elu_grad", "leaky_relu", "leaky_relu_grad")
+    },
+    "reference.mlp.he_uniform": Spec(
+        {"n_in": 3, "n_out": 4, "rng": np.random.default_rng(0)},
+        {"n_in": POS_INT, "n_out": POS_INT},
+    ),
+    # --- reference.tokenizers (chapter 7)
+    "reference.tokenizers.pretokenize": Spec({"text": TEXT_VALID}, {"text": TEXT}),
+    "reference.tokenizers.Tokenizer": RECORD,  # the abstract interface: its subclasses below
+    "reference.tokenizers.CharTokenizer": Spec(
+        {"text": TEXT_VALID, "ids": np.array([0, 1, 2])},
+        {"text": TEXT, "ids": id_array(1, high=CHAR_VOCAB)},
+        call=_tokenizer,
+        accepts={("ids", "empty"): NO_TOKENS},
+    ),
+    "reference.tokenizers.WordTokenizer": Spec(
+        {"text": TEXT_VALID, "ids": np.array([0, 1, 2]), "min_count": 1, "max_vocab": 20},
+        {
+            "text": TEXT,
+            "ids": id_array(1, high=WORD_VOCAB),
+            "min_count": POS_INT,
+            "max_vocab": POS_INT,
+        },  # fmt: skip
+        call=_tokenizer,
+        accepts={("max_vocab", "None"): "None means no limit", ("ids", "empty"): NO_TOKENS},
+    ),
+    "reference.tokenizers.ByteLevelBPE": Spec(
+        {"text": TEXT_VALID, "ids": np.array([0, 1, 256]), "n_merges": 5},
+        {"text": TEXT, "ids": id_array(1, high=256 + 5), "n_merges": NONNEG_INT},
+        call=_tokenizer,
+        accepts={("ids", "empty"): NO_TOKENS},
+    ),
+    "reference.tokenizers.load": Spec({"path": TOKENIZER_FILE}, {}),
+    "reference.tokenizers.bytes_per_token": Spec(
+        {"tokenizer": ref_tokenizers.CharTokenizer().train(TEXT_VALID), "text": TEXT_VALID},
+        {"text": TEXT},
+    ),
+    # --- reference.embeddings (chapter 7)
+    **{
+        f"reference.embeddings.{n}": Spec(
+            {
+                "W_in": W_IN,
+                "W_out": W_OUT,
+                "centres": CENTRES,
+                "contexts": CONTEXTS,
+                "negatives": NEGATIVES,
+            },  # fmt: skip
+            {
+                "W_in": floats(2),
+                "W_out": floats(2),
+                "centres": id_array(1, high=V),
+                "contexts": id_array(1, high=V, same_length_as="centres"),
+                "negatives": id_array(2, high=V, same_length_as="centres"),
+            },
+        )
+        for n in ("sgns_loss", "sgns_loss_and_grad")
+    },
+    "reference.embeddings.keep_probabilities": Spec(
+        {"counts": COUNTS, "sample": 1e-3}, {"counts": floats(1), "sample": NONNEG_FLOAT}
+    ),
+    "reference.embeddings.noise_distribution": Spec(
+        {"counts": COUNTS, "power": 0.75}, {"counts": floats(1), "power": NONNEG_FLOAT}
+    ),
+    "reference.embeddings.noise_table": Spec(
+        {"counts": COUNTS, "power": 0.75, "size": 100},
+        {"counts": floats(1), "power": NONNEG_FLOAT, "size": POS_INT},
+    ),
+    "reference.embeddings.skipgram_pairs": Spec(
+        {"ids": np.array([0, 1, 2, 3, 1, 0]), "window": 2, "rng": np.random.default_rng(0)},
+        {"ids": id_array(1), "window": POS_INT},
+        accepts={("ids", "empty"): "no words (a fully subsampled epoch) give no pairs"},
+    ),
+    "reference.embeddings.cosine_similarity": Spec(
+        {"a": W_IN, "b": W_IN[:2]}, {"a": floats(2), "b": floats(2)}
+    ),
+    "reference.embeddings.nearest_neighbours": Spec(
+        {"vectors": W_IN, "query": 0, "topn": 2}, {"vectors": floats(2), "topn": POS_INT}
+    ),
+    "reference.embeddings.analogy": Spec(
+        {"vectors": W_IN, "a": 0, "b": 1, "c": 2, "topn": 1},
+        {"vectors": floats(2), "topn": POS_INT},
+    ),
+    "reference.embeddings.evaluate_word_pairs": Spec(
+        {"vectors": W_IN, "index_to_key": WORDS, "path": PAIRS_FILE}, {"vectors": floats(2)}
+    ),
+    "reference.embeddings.evaluate_analogies": Spec(
+        {"vectors": W_IN, "index_to_key": WORDS, "path": ANALOGY_FILE}, {"vectors": floats(2)}
+    ),
+    "reference.embeddings.save_word2vec_format": Spec(
+        {"path": SCRATCH / "saved.txt", "vectors": W_IN, "index_to_key": WORDS},
+        {"vectors": floats(2)},
+    ),
+    "reference.embeddings.load_word2vec_format": Spec({"path": VECTORS_FILE}, {}),
+    # --- reference.sampling (chapter 8)
+    "reference.sampling.check_sampling_args": Spec(
+        {"temperature": 1.0, "top_k": 2, "top_p": 0.9, "num_samples": 1},
+        {
+            "temperature": NONNEG_FLOAT,
+            "top_k": POS_INT,
+            "top_p": UNIT_OPEN,
+            "num_samples": POS_INT,
+        },  # fmt: skip
+        accepts={("top_k", "None"): NO_FILTER, ("top_p", "1.0"): "top_p = 1 keeps every token"},
+    ),
+    "reference.sampling.greedy": Spec({"logits": LOGITS}, {"logits": floats()}),
+    "reference.sampling.probabilities": Spec(
+        {"logits": LOGITS, "temperature": 0.7, "top_k": 2, "top_p": 0.9},
+        {"logits": floats(), "temperature": NONNEG_FLOAT, "top_k": POS_INT, "top_p": UNIT_OPEN},
+        accepts={("top_k", "None"): NO_FILTER, ("top_p", "1.0"): "top_p = 1 keeps every token"},
+    ),
+    "reference.sampling.sample": Spec(
+        {
+            "logits": LOGITS,
+            "temperature": 0.7,
+            "top_k": 2,
+            "top_p": 0.9,
+            "num_samples": 2,
+            "seed": 0,
+        },  # fmt: skip
+        {
+            "logits": floats(),
+            "temperature": NONNEG_FLOAT,
+            "top_k": POS_INT,
+            "top_p": UNIT_OPEN,
+            "num_samples": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+        accepts={("top_k", "None"): NO_FILTER, ("top_p", "1.0"): "top_p = 1 keeps every token"},
+    ),
+    # --- reference.transformer (chapter 8)
+    "reference.transformer.causal_mask": Spec({"T": 4}, {"T": POS_INT}),
+    "reference.transformer.scaled_dot_product_attention": Spec(
+        {"q": Q, "k": Q, "v": Q}, {"q": floats(), "k": floats(), "v": floats()}
+    ),
+    "reference.transformer.split_heads": Spec(
+        {"x": H, "n_head": 2}, {"x": floats(3), "n_head": POS_INT}
+    ),
+    "reference.transformer.merge_heads": Spec({"x": Q}, {"x": floats(4)}),
+    "reference.transformer.layer_norm": Spec(
+        {"x": H, "gamma": np.ones(8), "beta": np.zeros(8), "eps": 1e-5},
+        {"x": floats(), "gamma": floats(1), "beta": floats(1), "eps": POS_FLOAT},
+        accepts={("beta", "None"): "None means no shift (RMS-style norms)"},
+    ),
+    "reference.transformer.gelu_mlp": Spec(
+        {
+            "x": H,
+            "W_fc": rng.normal(size=(8, 32)),
+            "b_fc": np.zeros(32),
+            "W_proj": rng.normal(size=(32, 8)),
+            "b_proj": np.zeros(8),
+        },  # fmt: skip
+        {
+            "x": floats(),
+            "W_fc": floats(2),
+            "b_fc": floats(1),
+            "W_proj": floats(2),
+            "b_proj": floats(1),
+        },  # fmt: skip
+        accepts={("b_fc", "None"): "None means no bias", ("b_proj", "None"): "None means no bias"},
+    ),
+    "reference.transformer.causal_self_attention": Spec(
+        {
+            "x": H,
+            "W_attn": rng.normal(size=(8, 24)),
+            "b_attn": np.zeros(24),
+            "W_proj": rng.normal(size=(8, 8)),
+            "b_proj": np.zeros(8),
+            "n_head": 2,
+        },  # fmt: skip
+        {
+            "x": floats(3),
+            "W_attn": floats(2),
+            "b_attn": floats(1),
+            "W_proj": floats(2),
+            "b_proj": floats(1),
+            "n_head": POS_INT,
+        },  # fmt: skip
+        accepts={
+            ("b_attn", "None"): "None means no bias",
+            ("b_proj", "None"): "None means no bias",
+        },
+    ),
+    "reference.transformer.sinusoidal_positions": Spec(
+        {"T": 4, "d": 8, "base": 10000.0}, {"T": POS_INT, "d": POS_INT, "base": POS_FLOAT}
+    ),
+    "reference.transformer.learned_positions": Spec(
+        {"table": rng.normal(size=(10, 8)), "T": 4}, {"table": floats(2), "T": POS_INT}
+    ),
+    "reference.transformer.rope": Spec(
+        {"x": Q, "base": 10000.0}, {"x": floats(), "base": POS_FLOAT}
+    ),
+    "reference.transformer.TransformerConfig": Spec(
+        {
+            "vocab_size": 13,
+            "block_size": 10,
+            "n_layer": 1,
+            "n_head": 2,
+            "n_embd": 8,
+            "norm": "layernorm",
+            "mlp": "gelu",
+            "positional": "learned",
+        },  # fmt: skip
+        {
+            "vocab_size": POS_INT,
+            "block_size": POS_INT,
+            "n_layer": POS_INT,
+            "n_head": POS_INT,
+            "n_embd": POS_INT,
+            "norm": CHOICE,
+            "mlp": CHOICE,
+            "positional": CHOICE,
+        },  # fmt: skip
+    ),
+    "reference.transformer.gpt_params": Spec({"config": CFG}, {"config": CONFIG}),
+    "reference.transformer.check_token_ids": Spec(
+        {"ids": TOKEN_IDS, "vocab_size": 13}, {"ids": id_array(high=13), "vocab_size": POS_INT}
+    ),
+    "reference.transformer.gpt_forward": Spec(
+        {"ids": TOKEN_IDS, "weights": _gpt_weights(CFG), "config": CFG},
+        {"ids": id_array(2, high=13), "config": CONFIG},
+    ),
+    # --- reference.scaling (chapter 10)
+    "reference.scaling.param_counts": Spec({"config": CFG}, {"config": CONFIG}),
+    "reference.scaling.flops_per_token": Spec(
+        {"config": CFG, "context": 8},
+        {"config": CONFIG, "context": POS_INT},
+        accepts={("context", "None"): "None means the config's block_size"},
+    ),
+    "reference.scaling.training_flops": Spec({"N": 1e6, "D": 2e7}, {"N": floats(), "D": floats()}),
+    "reference.scaling.detailed_training_flops": Spec(
+        {"config": CFG, "D": 2e7, "context": 8},
+        {"config": CONFIG, "D": floats(), "context": POS_INT},
+        accepts={("context", "None"): "None means the config's block_size"},
+    ),
+    "reference.scaling.huber": Spec({"r": VEC, "delta": 1e-3}, {"r": floats(), "delta": POS_FLOAT}),
+    "reference.scaling.chinchilla_objective": Spec(
+        {
+            "theta": np.array([6.0, 7.3, 0.6, 0.34, 0.37]),
+            "log_N": np.log(RUNS_N),
+            "log_D": np.log(RUNS_D),
+            "log_L": np.log(RUNS_L),
+            "delta": 1e-3,
+        },  # fmt: skip
+        {
+            "theta": floats(1),
+            "log_N": floats(1),
+            "log_D": floats(1, same_length_as="log_N"),
+            "log_L": floats(1, same_length_as="log_N"),
+            "delta": POS_FLOAT,
+        },  # fmt: skip
+    ),
+    "reference.scaling.initial_grid": Spec({"grid": "hoffmann"}, {"grid": CHOICE}),
+    "reference.scaling.fit_chinchilla": Spec(
+        {"N": RUNS_N, "D": RUNS_D, "loss": RUNS_L, "delta": 1e-3, "grid": "small"},
+        {
+            "N": floats(1),
+            "D": floats(1, same_length_as="N"),
+            "loss": floats(1, same_length_as="N"),
+            "delta": POS_FLOAT,
+        },  # fmt: skip
+    ),
+    "reference.scaling.bootstrap_chinchilla": Spec(
+        {"N": RUNS_N, "D": RUNS_D, "loss": RUNS_L, "fit": LAW, "n_boot": 2, "seed": 0},
+        {
+            "N": floats(1),
+            "D": floats(1, same_length_as="N"),
+            "loss": floats(1, same_length_as="N"),
+            "n_boot": POS_INT,
+            "seed": SEED,
+        },  # fmt: skip
+    ),
+    "reference.scaling.compute_optimal": Spec({"C": 1e20, "fit": LAW}, {"C": floats()}),
+    "reference.scaling.fit_power_law": Spec(
+        {"x": RUNS_N, "y": RUNS_L}, {"x": floats(1), "y": floats(1, same_length_as="x")}
+    ),
+    "reference.scaling.ChinchillaFit": RECORD,
+    "reference.scaling.Allocation": RECORD,
+    "reference.scaling.PowerLaw": RECORD,
+    # --- reference.metrics (chapter 11; scikit-learn's signatures and conventions)
+    "reference.metrics.UndefinedMetricWarning": RECORD,
+    "reference.metrics.BleuScore": RECORD,
+    "reference.metrics.ReliabilityBins": RECORD,
+    "reference.metrics.accuracy_score": label_pair(),
+    "reference.metrics.confusion_matrix": label_pair(),
+    "reference.metrics.precision_recall_fscore_support": label_pair(average="macro"),
+    "reference.metrics.f1_score": label_pair(average="macro"),
+    "reference.metrics.precision_score": label_pair(average="macro"),
+    "reference.metrics.recall_score": label_pair(average="macro"),
+    "reference.metrics.fbeta_score": Spec(
+        {"y_true": Y_CLS, "y_pred": np.roll(Y_CLS, 1), "beta": 0.5, "average": "macro"},
+        {
+            "y_true": labels(),
+            "y_pred": labels(same_length_as="y_true"),
+            "beta": POS_FLOAT,
+            "average": CHOICE,
+        },  # fmt: skip
+        accepts={
+            ("y_true", "one rank too many"): COLUMN_LABELS,
+            ("y_pred", "one rank too many"): COLUMN_LABELS,
+            ("average", "None"): PER_CLASS,
+            ("beta", "0"): "F_0 is the precision, as scikit-learn allows beta = 0",
+        },  # fmt: skip
+    ),
+    "reference.metrics.roc_curve": scored(Y_BIN, P),
+    "reference.metrics.roc_auc_score": scored(Y_BIN, P),
+    "reference.metrics.precision_recall_curve": scored(Y_BIN, P),
+    "reference.metrics.average_precision_score": scored(Y_BIN, P),
+    "reference.metrics.top_k_accuracy_score": Spec(
+        {"y_true": Y_CLS, "y_score": LOGITS, "k": 2},
+        {"y_true": labels(), "y_score": floats(2, same_length_as="y_true"), "k": POS_INT},
+        accepts={("y_true", "one rank too many"): COLUMN_LABELS},
+    ),
+    "reference.metrics.auc": Spec(
+        {"x": np.sort(P), "y": P}, {"x": floats(1), "y": floats(1, same_length_as="x")}
+    ),
+    "reference.metrics.log_loss": Spec(
+        {"y_true": Y_CLS, "y_proba": PROBS2},
+        {"y_true": labels(), "y_proba": probs(2, same_length_as="y_true")},
+        accepts={("y_true", "one rank too many"): COLUMN_LABELS},
+    ),
+    "reference.metrics.brier_score_loss": Spec(
+        {"y_true": Y_BIN, "y_proba": P},
+        {"y_true": labels(binary=True), "y_proba": probs(1, same_length_as="y_true")},
+        accepts={
+            ("y_true", "one rank too many"): COLUMN_LABELS,
+            ("y_proba", "one rank too many"): COLUMN_LABELS,
+            ("y_prob", "one rank too many"): COLUMN_LABELS,
+        },
+    ),
+    "reference.metrics.calibration_curve": Spec(
+        {"y_true": Y_BIN, "y_prob": P, "n_bins": 3, "strategy": "uniform"},
+        {
+            "y_true": labels(binary=True),
+            "y_prob": probs(1, same_length_as="y_true"),
+            "n_bins": POS_INT,
+            "strategy": CHOICE,
+        },  # fmt: skip
+        accepts={
+            ("y_true", "one rank too many"): COLUMN_LABELS,
+            ("y_proba", "one rank too many"): COLUMN_LABELS,
+            ("y_prob", "one rank too many"): COLUMN_LABELS,
+        },
+    ),
+    **{
+        f"reference.metrics.{n}": Spec(
+            {"y_true": Y_CLS, "y_prob": PROBS2, "n_bins": 5},
+            {
+                "y_true": labels(),
+                "y_prob": probs(2, same_length_as="y_true"),
+                "n_bins": POS_INT,
+            },  # fmt: skip
+            accepts={("y_true", "one rank too many"): COLUMN_LABELS},
+        )
+        for n in ("reliability_bins", "expected_calibration_error")
+    },
+    "reference.metrics.fit_temperature": Spec(
+        {"y_true": Y_CLS, "logits": LOGITS, "max_iter": 20, "tol": 1e-8},
+        {
+            "y_true": labels(),
+            "logits": floats(2, same_length_as="y_true"),
+            "max_iter": POS_INT,
+            "tol": POS_FLOAT,
+        },  # fmt: skip
+        accepts={
+            ("y_true", "one rank too many"): COLUMN_LABELS,
+            ("tol", "0"): "tol = 0 runs all max_iter Newton steps",
+        },
+    ),
+    "reference.metrics.perplexity": Spec(
+        {"cross_entropy": 2.0, "base": 2.0}, {"cross_entropy": NONNEG_FLOAT, "base": POS_FLOAT}
+    ),
+    "reference.metrics.wilson_interval": Spec(
+        {"successes": 7, "n": 10, "confidence": 0.95},
+        {"successes": NONNEG_INT, "n": POS_INT, "confidence": UNIT_OPEN},
+    ),
+    "reference.metrics.bootstrap_interval": Spec(
+        {
+            "metric": lambda t, p: float(np.mean(t == p)),
+            "y_true": Y_CLS,
+            "y_pred": np.roll(Y_CLS, 1),
+            "n_resamples": 20,
+            "confidence": 0.9,
+            "seed": 0,
+        },  # fmt: skip
+        {"metric": CALLABLE, "n_resamples": POS_INT, "confidence": UNIT_OPEN, "seed": SEED},
+    ),
+    "reference.metrics.mean_squared_error": regression_pair(),
+    "reference.metrics.mean_absolute_error": regression_pair(),
+    "reference.metrics.r2_score": regression_pair(),
+    "reference.metrics.corpus_bleu": Spec(
+        {
+            "list_of_references": [[["the", "cat", "sat", "on", "the", "mat"]]],
+            "hypotheses": [["the", "cat", "sat", "on", "a", "mat"]],
+            "max_n": 2,
+        },  # fmt: skip
+        {"hypotheses": SENTENCES, "max_n": POS_INT},
+    ),
+}
+
+
 REGISTRY: dict[str, Spec | str] = {
+    **CHAPTERS_7_TO_11,
     # --- reference.activations
     **{
         f"reference.activations.{n}": s
@@ -579,6 +1093,20 @@ def _numpy_side_callables():
                     "mlfoundations.testing"):  # fmt: skip
         found.update(public_callables(package))
     return found
+
+
+SIDE = "NumPy"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _session_summary(request):
+    """Print the counts (callables, bad inputs tried, refused well) after the module."""
+    yield
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
+            reporter.write_line("\n" + summary(REGISTRY, SIDE))
 
 
 def test_every_public_callable_is_in_the_registry():

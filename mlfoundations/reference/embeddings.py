@@ -35,16 +35,15 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.exp(_log_sigmoid(z))
 
 
-def _check_ids(ids, name: str, n_rows: int, ndim: int) -> np.ndarray:
+def _check_ids(ids, name: str, n_rows: int | None, ndim: int) -> np.ndarray:
     arr = np.asarray(ids)
     if not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must hold integer ids, got dtype {arr.dtype}")
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
-    if arr.size and (arr.min() < 0 or arr.max() >= n_rows):
-        raise ValueError(
-            f"{name} must lie in [0, {n_rows}), got values in [{arr.min()}, {arr.max()}]"
-        )
+    if arr.size and (arr.min() < 0 or (n_rows is not None and arr.max() >= n_rows)):
+        bound = f"[0, {n_rows})" if n_rows is not None else ">= 0"
+        raise ValueError(f"{name} must lie in {bound}, got values in [{arr.min()}, {arr.max()}]")
     return arr
 
 
@@ -225,7 +224,7 @@ def skipgram_pairs(ids, window: int, rng: np.random.Generator, *, sentence_ids=N
         Grouped by distance, not in corpus order; shuffle them before training.
     """
     window = check_positive_int(window, "window")
-    ids = np.asarray(ids, dtype=np.int64)
+    ids = _check_ids(ids, "ids", None, 1).astype(np.int64)  # may be empty: then no pairs
     n = len(ids)
     if sentence_ids is None:
         sentence_ids = np.zeros(n, dtype=np.int64)

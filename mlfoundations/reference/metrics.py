@@ -35,7 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import as_float_array, check_choice, check_positive, check_positive_int
+from ..checks import (
+    as_float_array,
+    check_choice,
+    check_positive,
+    check_positive_int,
+    check_seed,
+)
 from . import losses
 
 __all__ = [
@@ -89,8 +95,13 @@ def _labels_1d(y, name: str) -> np.ndarray:
         kinds = {isinstance(v, str) for v in arr}
         if len(kinds) > 1:
             raise ValueError(f"{name} mixes string and number labels")
-        arr = arr.astype(str) if kinds == {True} else arr.astype(np.float64)
-    if arr.dtype.kind in "fc":
+        try:
+            arr = arr.astype(str) if kinds == {True} else arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must hold numbers or strings as labels") from exc
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must hold real labels, got complex dtype {arr.dtype}")
+    if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
         if np.any(arr != np.round(arr)):
@@ -353,8 +364,10 @@ def precision_recall_fscore_support(
         Chapter 11.
     """
     _zero_division_value(zero_division)
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+        raise TypeError(f"beta must be a real number >= 0, got {beta!r}")
+    if not (math.isfinite(beta) and beta >= 0):
+        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
     labels, y_true, y_pred = _set_wise_labels(y_true, y_pred, average, labels, pos_label)
     w = _check_weights(sample_weight, len(y_true))
     w = np.ones(len(y_true)) if w is None else w
@@ -610,7 +623,10 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, multi
     if len(classes) > 2 or (score.ndim == 2 and score.shape[1] > 2):
         check_choice(multi_class, "multi_class", ("raise", "ovr"))
         if multi_class == "raise":
-            raise ValueError("multi_class must be in ('ovo', 'ovr')")
+            raise ValueError(
+                f"y_true has {len(classes)} classes (or y_score {score.shape[1:]} columns): "
+                "multi_class must be in ('ovo', 'ovr')"
+            )
         check_choice(average, "average", ("macro", "weighted"))
         classes = classes if labels is None else np.asarray(labels)
         if score.ndim != 2 or score.shape[1] != len(classes):
@@ -1114,8 +1130,10 @@ def fit_temperature(y_true, logits, *, max_iter=100, tol=1e-10) -> float:
         var_z = (p * z**2).sum(axis=1) - mean_z**2
         return np.mean(mean_z - z_y), np.mean(var_z)
 
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tol = check_positive(tol, "tol", allow_zero=True)
     beta = 1.0
-    for _ in range(check_positive_int(max_iter, "max_iter")):
+    for _ in range(max_iter):
         grad, curvature = moments(beta)
         if curvature <= 1e-300:
             break
@@ -1202,6 +1220,13 @@ def perplexity(cross_entropy=None, *, logits=None, targets=None, base=math.e, n_
 # --------------------------------------------------------------------------- uncertainty
 
 
+def _check_confidence(confidence) -> float:
+    confidence = check_positive(confidence, "confidence")  # a real number, finite, > 0
+    if not confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    return confidence
+
+
 def wilson_interval(successes, n, *, confidence=0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion (an accuracy on ``n`` test examples).
 
@@ -1218,8 +1243,7 @@ def wilson_interval(successes, n, *, confidence=0.95) -> tuple[float, float]:
         raise TypeError(f"successes must be an integer, got {type(successes).__name__}")
     if not 0 <= successes <= n:
         raise ValueError(f"successes must be in 0..n={n}, got {successes}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    confidence = _check_confidence(confidence)
     z = norm.ppf(0.5 + confidence / 2)
     p = successes / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -1237,8 +1261,8 @@ def bootstrap_interval(metric: Callable, y_true, y_pred, *, n_resamples=1000, co
     if not callable(metric):
         raise TypeError("metric must be callable as metric(y_true, y_pred)")
     n_resamples = check_positive_int(n_resamples, "n_resamples")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    confidence = _check_confidence(confidence)
+    seed = check_seed(seed)
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if len(y_true) != len(y_pred) or len(y_true) == 0:
         raise ValueError(
@@ -1384,6 +1408,9 @@ def corpus_bleu(list_of_references, hypotheses, *, max_n=4) -> BleuScore:
         Chapter 11.
     """
     max_n = check_positive_int(max_n, "max_n")
+    for name, value in (("list_of_references", list_of_references), ("hypotheses", hypotheses)):
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise TypeError(f"{name} must be a list, got {type(value).__name__}")
     if len(list_of_references) != len(hypotheses):
         raise ValueError(
             f"list_of_references and hypotheses must have the same length, "

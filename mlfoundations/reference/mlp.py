@@ -169,6 +169,7 @@ def he_uniform(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64
     each layer passes on; doubling Glorot's fan-in variance ``1 / n_in`` puts it back.
     Keras calls it ``"he_uniform"``.
     """
+    n_in, n_out = check_positive_int(n_in, "n_in"), check_positive_int(n_out, "n_out")
     limit = np.sqrt(6.0 / n_in)
     return rng.uniform(-limit, limit, size=(n_in, n_out)).astype(dtype)
 

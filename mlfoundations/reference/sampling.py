@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from ..checks import as_float_array, check_positive, check_positive_int
+from ..checks import as_float_array, check_positive, check_positive_int, check_seed
 from .activations import softmax
 
 __all__ = ["softmax", "greedy", "probabilities", "sample", "check_sampling_args"]
@@ -151,6 +151,8 @@ def sample(
     p = probabilities(logits, temperature=temperature, top_k=top_k, top_p=top_p)  # (..., K)
     if temperature == 0.0:
         return np.repeat(greedy(p)[..., None], num_samples, axis=-1)
+    if not (seed is None or isinstance(seed, np.random.Generator)):
+        seed = check_seed(seed)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     u = rng.random(p.shape[:-1] + (num_samples,))  # (..., S) in [0, 1)
     return _inverse_cdf(p, u)

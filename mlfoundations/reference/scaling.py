@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import as_float_array, check_choice, check_positive, check_positive_int
+from ..checks import as_float_array, check_choice, check_positive, check_positive_int, check_seed
 from .transformer import NAMED_MODELS, TransformerConfig, gpt_params
 
 TOKENS_PER_PARAM_RULE = 20.0
@@ -215,7 +215,8 @@ class ChinchillaFit:
 
 def huber(r, delta: float):
     """Huber loss ``½r²`` for ``|r| ≤ δ``, ``δ(|r| − ½δ)`` beyond: quadratic, then linear."""
-    r = np.asarray(r, dtype=float)
+    r = as_float_array(r, "r")
+    delta = check_positive(delta, "delta")
     abs_r = np.abs(r)
     return np.where(abs_r <= delta, 0.5 * r**2, delta * (abs_r - 0.5 * delta))
 
@@ -232,6 +233,23 @@ def chinchilla_objective(theta, log_N, log_D, log_L, delta: float):
     -------
     (float, ndarray of shape (5,))
     """
+    theta = as_float_array(theta, "theta", ndim=1)
+    if theta.shape != (5,):
+        raise ValueError(f"theta must hold 5 values (a, b, e, alpha, beta), got {theta.shape}")
+    log_N, log_D, log_L = (
+        as_float_array(v, name, ndim=1)
+        for v, name in ((log_N, "log_N"), (log_D, "log_D"), (log_L, "log_L"))
+    )
+    if not len(log_N) == len(log_D) == len(log_L):
+        raise ValueError(
+            "log_N, log_D and log_L must have the same length, "
+            f"got {len(log_N)}, {len(log_D)} and {len(log_L)}"
+        )
+    return _objective(theta, log_N, log_D, log_L, check_positive(delta, "delta"))
+
+
+def _objective(theta, log_N, log_D, log_L, delta):
+    """:func:`chinchilla_objective` without the checks: L-BFGS calls it thousands of times."""
     a, b, e, alpha, beta = theta
     z_N = a - alpha * log_N  # (n,) log of A/N^α
     z_D = b - beta * log_D  # (n,) log of B/D^β
@@ -301,7 +319,7 @@ def _minimize(theta0, args):
     from scipy.optimize import minimize
 
     return minimize(
-        chinchilla_objective,
+        _objective,  # the arguments were checked once, by _check_runs
         theta0,
         args=args,
         jac=True,
@@ -401,7 +419,7 @@ def bootstrap_chinchilla(
         raise TypeError(f"fit must be a ChinchillaFit, got {type(fit).__name__}")
     n_boot = check_positive_int(n_boot, "n_boot")
     delta = check_positive(delta, "delta")
-    rng = np.random.default_rng(check_positive_int(seed, "seed", minimum=0))
+    rng = np.random.default_rng(check_seed(seed))
     n = len(log_N)
     out = {k: np.empty(n_boot) for k in ("E", "A", "B", "alpha", "beta")}
     out["converged"] = np.empty(n_boot, dtype=bool)

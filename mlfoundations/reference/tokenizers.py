@@ -26,6 +26,8 @@ from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
+
 # GPT-2's pre-tokenisation pattern is written with Unicode classes that Python's ``re`` does
 # not have (the ``regex`` module does):
 #     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
@@ -60,9 +62,15 @@ def _check_text(text, name: str) -> str:
 
 def _check_ids(ids, vocab_size: int) -> list[int]:
     try:
-        ids = [int(i) for i in ids]
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"ids must be a sequence of integers, got {ids!r:.60}") from exc
+        arr = None if isinstance(ids, (str, bytes)) else np.asarray(ids)
+    except ValueError:  # a ragged nesting
+        arr = None
+    if arr is not None and arr.shape == (0,):
+        return []  # no tokens decode to the empty string
+    # int(i) would truncate 1.5 to 1 and drop an imaginary part: integers only.
+    if arr is None or arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"ids must be a 1-D sequence of integers, got {ids!r:.60}")
+    ids = arr.tolist()
     bad = [i for i in ids if not 0 <= i < vocab_size]
     if bad:
         raise ValueError(f"ids must lie in [0, {vocab_size}), got {bad[0]}")

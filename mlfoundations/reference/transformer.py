@@ -109,10 +109,28 @@ def layer_norm(x, gamma, beta=None, eps: float = 1e-5) -> np.ndarray:
     """``γ ⊙ (x − mean) / √(var + ε) + β`` over the last axis (biased variance, as in Keras)."""
     x = as_float_array(x, "x", dtype=None)
     eps = check_positive(eps, "eps")
+    gamma = _vector(gamma, "gamma", x.shape[-1])
+    beta = None if beta is None else _vector(beta, "beta", x.shape[-1])
     mean = x.mean(axis=-1, keepdims=True)
     var = x.var(axis=-1, keepdims=True)
-    y = (x - mean) / np.sqrt(var + eps) * np.asarray(gamma)
-    return y + np.asarray(beta) if beta is not None else y
+    y = (x - mean) / np.sqrt(var + eps) * gamma
+    return y + beta if beta is not None else y
+
+
+def _vector(value, name: str, size: int) -> np.ndarray:
+    """A finite 1-D array of ``size`` values (a bias or a norm's scale)."""
+    v = as_float_array(value, name, ndim=1)
+    if len(v) != size:
+        raise ValueError(f"{name} must have {size} values, got shape {v.shape}")
+    return v
+
+
+def _kernel(value, name: str, fan_in: int) -> np.ndarray:
+    """A finite 2-D weight matrix with ``fan_in`` rows."""
+    W = as_float_array(value, name, ndim=2)
+    if W.shape[0] != fan_in:
+        raise ValueError(f"{name} must have {fan_in} rows, got shape {W.shape}")
+    return W
 
 
 def gelu_mlp(x, W_fc, b_fc, W_proj, b_proj) -> np.ndarray:
@@ -120,7 +138,12 @@ def gelu_mlp(x, W_fc, b_fc, W_proj, b_proj) -> np.ndarray:
 
     Shapes: x (..., D), W_fc (D, F), W_proj (F, D); biases may be None (``bias=False``).
     """
-    h = np.asarray(x) @ W_fc + (0.0 if b_fc is None else b_fc)  # (..., F)
+    x = as_float_array(x, "x", dtype=None)
+    W_fc = _kernel(W_fc, "W_fc", x.shape[-1])
+    W_proj = _kernel(W_proj, "W_proj", W_fc.shape[1])
+    b_fc = None if b_fc is None else _vector(b_fc, "b_fc", W_fc.shape[1])
+    b_proj = None if b_proj is None else _vector(b_proj, "b_proj", W_proj.shape[1])
+    h = x @ W_fc + (0.0 if b_fc is None else b_fc)  # (..., F)
     return gelu(h) @ W_proj + (0.0 if b_proj is None else b_proj)  # (..., D)
 
 
@@ -132,6 +155,11 @@ def causal_self_attention(x, W_attn, b_attn, W_proj, b_proj, n_head: int) -> np.
     """
     x = as_float_array(x, "x", ndim=3, dtype=None)
     D = x.shape[-1]
+    W_attn, W_proj = _kernel(W_attn, "W_attn", D), _kernel(W_proj, "W_proj", D)
+    if W_attn.shape[1] != 3 * D:
+        raise ValueError(f"W_attn must have shape ({D}, {3 * D}), got {W_attn.shape}")
+    b_attn = None if b_attn is None else _vector(b_attn, "b_attn", 3 * D)
+    b_proj = None if b_proj is None else _vector(b_proj, "b_proj", W_proj.shape[1])
     qkv = x @ W_attn + (0.0 if b_attn is None else b_attn)  # (B, T, 3D)
     q, k, v = (split_heads(qkv[..., i * D : (i + 1) * D], n_head) for i in range(3))
     y, weights = scaled_dot_product_attention(q, k, v, causal_mask(x.shape[1]))  # (B, H, T, d)
@@ -332,6 +360,7 @@ NAMED_MODELS: dict[str, TransformerConfig] = {
 
 def check_token_ids(ids, vocab_size: int, name: str = "ids") -> np.ndarray:
     """Return ``ids`` as an int64 array after checking every id is in ``[0, vocab_size)``."""
+    vocab_size = check_positive_int(vocab_size, "vocab_size")
     arr = np.asarray(ids)
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty")
