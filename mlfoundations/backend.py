@@ -483,7 +483,9 @@ def vjp(fn: Callable, x, cotangent=None) -> np.ndarray:
     fn : callable
         A function of one tensor written with ``keras.ops``.
     x : array_like
-        Point at which to differentiate (its dtype is kept).
+        Point at which to differentiate (a floating dtype is kept; integers become
+        ``keras.config.floatx()``: a derivative at an integer tensor would be ``None`` on
+        TensorFlow).
     cotangent : array_like, optional
         ``v``, same shape as ``fn(x)``. Defaults to ones.
 
@@ -494,9 +496,20 @@ def vjp(fn: Callable, x, cotangent=None) -> np.ndarray:
     """
     from keras import ops
 
-    x_np = np.asarray(x)
-    x = ops.convert_to_tensor(x_np)
-    v = ops.ones_like(fn(x)) if cotangent is None else ops.convert_to_tensor(np.asarray(cotangent))
+    from .checks import keras_input
+
+    if not callable(fn):
+        raise TypeError(f"fn must be a function of one tensor, got {type(fn).__name__}")
+    x = keras_input(x, "x")
+    y = fn(x)
+    if cotangent is None:
+        v = ops.ones_like(y)
+    else:
+        v = keras_input(cotangent, "cotangent")
+        if tuple(v.shape) != tuple(y.shape):
+            raise ValueError(
+                f"cotangent must have the shape of fn(x), {tuple(y.shape)}, got {tuple(v.shape)}"
+            )
     name = active_backend()
     if name == "tensorflow":
         import tensorflow as tf

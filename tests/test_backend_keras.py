@@ -156,3 +156,21 @@ def test_set_precision_sets_the_mixed_policy_and_back():
     assert keras.config.dtype_policy().name == "float32"
     with pytest.raises(ValueError, match="precision"):
         set_precision("fp16")
+
+
+def test_vjp_on_integers_and_bad_input_is_the_same_on_every_backend():
+    """An integer point is differentiated as floats (TensorFlow returned None for it)."""
+    import numpy as np
+
+    from mlfoundations import activations
+    from mlfoundations.backend import vjp
+
+    at_ints = vjp(activations.sigmoid, np.array([0, 1, 2]))
+    at_floats = vjp(activations.sigmoid, np.array([0.0, 1.0, 2.0], dtype="float32"))
+    np.testing.assert_allclose(at_ints, at_floats, rtol=1e-6)
+    with pytest.raises(TypeError, match="x must hold numbers"):
+        vjp(activations.sigmoid, None)
+    with pytest.raises(ValueError, match="cotangent must have the shape"):
+        vjp(activations.sigmoid, np.ones(3, "float32"), np.ones(4, "float32"))
+    with pytest.raises(TypeError, match="fn must be a function"):
+        vjp(3, np.ones(3))
