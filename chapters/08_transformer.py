@@ -24,7 +24,7 @@ import warnings
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from mlfoundations import data, sampling, transformer
 from mlfoundations.backend import set_precision

@@ -198,8 +198,11 @@ class ChapterRun:
         label : str, optional
             How the page names it (default: ``name``).
 
-        Returns nothing, like ``print``, so a call that ends a cell echoes nothing on the
-        page; whether the value is in its band is ``run.headlines[name]["ok"]``.
+        Returns
+        -------
+        None
+            Like ``print``, so a call that ends a cell echoes nothing on the page; whether
+            the value is in its band is ``run.headlines[name]["ok"]``.
         """
         import math
         import numbers

@@ -185,6 +185,9 @@ class CharTokenizer(_VocabTokenizer):
 class WordTokenizer(_VocabTokenizer):
     """Words and punctuation marks split by a regex, optionally lower-cased.
 
+    Decoding joins the words with single spaces: the original spacing and case are lost,
+    which is why language models moved to subword tokenizers.
+
     Parameters
     ----------
     lower : bool, default True
@@ -193,9 +196,6 @@ class WordTokenizer(_VocabTokenizer):
         Words seen fewer times in training map to ``<unk>``.
     max_vocab : int, optional
         Keep only the most frequent words (ties broken alphabetically).
-
-    Decoding joins the words with single spaces: the original spacing and case are lost,
-    which is why language models moved to subword tokenizers.
     """
 
     kind = "word"
