@@ -246,7 +246,11 @@ class ChapterRun:
         }
 
     def figure(self, fig, name: str):
-        """Save ``fig`` as ``<out>/<name>.png``; on a page, also display it. Returns the path."""
+        """Save ``fig`` as ``<out>/<name>.png``; on a page, also display it.
+
+        Returns the path in a script; on a page it returns ``None``, so a call that ends a
+        cell echoes no ``PosixPath(...)`` under the figure.
+        """
         from .plotting import save_figure
 
         path = save_figure(fig, self.out / name)
@@ -257,7 +261,7 @@ class ChapterRun:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-        return path
+        return None if _in_notebook() else path
 
     def table(self, rows: list[dict], *, floatfmt: str = ".4g", title: str | None = None) -> None:
         """Show ``rows`` (dicts with the same keys) as a table.
