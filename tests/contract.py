@@ -290,3 +290,33 @@ def report(outcomes: list[Outcome]) -> str:
     lines = [f"{len(bad)} of {len(outcomes)} bad inputs not refused with a clear error:"]
     lines += [f"  {o.function}({o.argument}={o.case}): {o.detail}" for o in bad]
     return "\n".join(lines)
+
+
+def registry_gaps(found: dict, registry: dict) -> tuple[list[str], list[str]]:
+    """Public callables without an entry, and entries whose callable no longer exists."""
+    return sorted(set(found) - set(registry)), sorted(set(registry) - set(found))
+
+
+def run_entry(name: str, found: dict, registry: dict) -> list[Outcome]:
+    """Make the declared valid call (it must succeed), then feed the bad inputs."""
+    fn, spec = found[name], registry[name]
+    spec.run(fn)
+    return check_bad_inputs(name, fn, spec)
+
+
+def summary_fixture(registry: dict, side: str):
+    """A module fixture that prints :func:`summary` (callables, bad inputs, refused well)
+    after the module's tests, past pytest's output capture."""
+    import pytest
+
+    @pytest.fixture(scope="module", autouse=True)
+    def _session_summary(request):
+        yield
+        plugins = request.config.pluginmanager
+        reporter = plugins.get_plugin("terminalreporter")
+        capture = plugins.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
+                reporter.write_line("\n" + summary(registry, side))
+
+    return _session_summary

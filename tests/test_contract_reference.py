@@ -27,13 +27,14 @@ from contract import (
     TEXT,
     UNIT_OPEN,
     Spec,
-    check_bad_inputs,
     floats,
     labels,
     probs,
     public_callables,
+    registry_gaps,
     report,
-    summary,
+    run_entry,
+    summary_fixture,
 )
 from contract import ids as id_array
 
@@ -1098,28 +1099,16 @@ def _numpy_side_callables():
 SIDE = "NumPy"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _session_summary(request):
-    """Print the counts (callables, bad inputs tried, refused well) after the module."""
-    yield
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
-            reporter.write_line("\n" + summary(REGISTRY, SIDE))
+_session_summary = summary_fixture(REGISTRY, SIDE)
 
 
 def test_every_public_callable_is_in_the_registry():
-    missing = sorted(set(_numpy_side_callables()) - set(REGISTRY))
-    stale = sorted(set(REGISTRY) - set(_numpy_side_callables()))
+    missing, stale = registry_gaps(_numpy_side_callables(), REGISTRY)
     assert not missing, f"add a contract entry for: {', '.join(missing)}"
     assert not stale, f"registry names that no longer exist: {', '.join(stale)}"
 
 
 @pytest.mark.parametrize("name", sorted(k for k, v in REGISTRY.items() if isinstance(v, Spec)))
 def test_valid_call_works_and_bad_inputs_are_refused_by_name(name):
-    fn = _numpy_side_callables()[name]
-    spec = REGISTRY[name]
-    spec.run(fn)  # the declared valid call must succeed
-    outcomes = check_bad_inputs(name, fn, spec)
+    outcomes = run_entry(name, _numpy_side_callables(), REGISTRY)
     assert all(o.ok for o in outcomes), report(outcomes)
