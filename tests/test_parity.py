@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mlfoundations.book import chapter, parity
@@ -235,10 +236,14 @@ def test_record_full_writes_the_committed_json(tmp_path, monkeypatch):
     run = chapter.ChapterRun("01_x", "jax", False, 0, tmp_path / "out", record_full=True)
     run.out.mkdir()
     run.headline("loss", 0.3, low=0.2, high=0.4, agree=0.05)
+    run.record_details(curve=np.array([0.5, 0.3]))
+    run.record(big_table=[1, 2, 3])
     run.finish()
     data = json.loads((chapters / "results" / "01_x_full.json").read_text())
     row = data["runs"]["jax"]
     assert row["quick"] is False and row["headlines"]["loss"]["value"] == 0.3
+    # details travel with the full record (converted); other results stay in results.json
+    assert row["details"] == {"curve": [0.5, 0.3]}
     assert row["date"].endswith("Z") and "commit" in row
     assert parity.load_full("01_x", chapters) == data["runs"]
 

@@ -133,6 +133,7 @@ class ChapterRun:
     record_full: bool = False
     results: dict = field(default_factory=dict)
     headlines: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
     nonfinite: int = 0
     flags: argparse.Namespace = field(default_factory=argparse.Namespace)
     """The chapter's own options (:func:`mlfoundations.book.options.flag`), by name."""
@@ -166,6 +167,16 @@ class ChapterRun:
 
         self.nonfinite += count_nonfinite(values)  # NaN/inf become null: JSON has neither
         self.results.update({k: _jsonable(v) for k, v in values.items()})
+
+    def record_details(self, **values) -> None:
+        """Add named results to ``results.json`` and, with ``--record-full``, to this
+        backend's entry of the committed ``<stem>_full.json`` (as its ``details``).
+
+        For what a page shows from a full run beyond its headlines: curves, per-seed
+        losses, samples. Keep it small: it is committed.
+        """
+        self.record(**values)
+        self.details.update({k: self.results[k] for k in values})
 
     def headline(
         self,
@@ -334,6 +345,8 @@ class ChapterRun:
             from . import parity
 
             row = parity.make_row(self.stem, self.backend, "ok", seconds, payload)
+            if self.details:
+                row["details"] = self.details
             where = parity.record_full(row)
             print(f"Full-mode headlines recorded in {where}")
         print(f"Finished in {seconds:.1f} s; figures and results.json are in {self.out}")
