@@ -697,6 +697,11 @@ REGISTRY: dict[str, Spec | str] = {
         {"X": X, "y": Y_REG, "l2": 0.1},
         {"X": floats(2), "y": floats(1, same_length_as="X"), "l2": NONNEG_FLOAT},
     ),
+    "reference.linear.coefficient_standard_errors": Spec(
+        {"X": X, "y": Y_REG, "w": W, "b": 0.5},
+        {"X": floats(2), "y": floats(1, same_length_as="X"), "w": floats(1), "b": floats(0)},
+    ),
+    "reference.linear.StandardErrors": RECORD,
     "reference.linear.ridge_alpha": Spec(
         {"l2": 0.1, "n_samples": 10}, {"l2": NONNEG_FLOAT, "n_samples": POS_INT}
     ),
