@@ -174,9 +174,9 @@ run.figure(fig, "baseline_heatmap")
 # %% [markdown]
 # Read the heatmap by columns, each against its trivial baseline above. On iris and
 # breast cancer every model lands within about five points of the best. Wine and digits
-# spread wider: on this wine split, k-NN and gradient boosting trail the RBF SVM by 11
-# points (0.889 against 1.000 in the table), and the single decision tree is the laggard,
-# with naive Bayes on digits. The synthetic 2-D sets are built to
+# spread wider: on the seed-0 wine split, k-NN and gradient boosting trail the RBF SVM by
+# 11 points (0.889 against 1.000 in the interval table below), and the single decision
+# tree is the laggard, with naive Bayes on digits. The synthetic 2-D sets are built to
 # defeat straight lines: logistic regression is at chance on XOR (about 0.5) and far
 # behind on circles and spirals, while the RBF SVM, k-NN, the forest and the MLP solve them.
 # Naive Bayes sits in between: its per-class Gaussians have different spreads, which
