@@ -355,14 +355,17 @@ ridge_kr = linear.fit_sgd(
     X_d, y_d, lr=lr_ridge, epochs=epochs_ridge, l2=l2_demo, verbose=run.verbose
 )
 w_ols_d, _ = ref.fit_closed_form(X_d, y_d)
+ridge_labels = {
+    "lstsq": "fit_closed_form (stacked lstsq)",
+    "sklearn": f"scikit-learn Ridge(alpha={ref.ridge_alpha(l2_demo, n_d):g})",
+    "gd": f"NumPy GD ({epochs_ridge} steps)",
+    "keras": f"Keras Dense(1) + L2 ({run.backend})",
+}
 ridge_fits = {
-    "fit_closed_form (stacked lstsq)": (w_ridge, b_ridge),
-    f"scikit-learn Ridge(alpha={ref.ridge_alpha(l2_demo, n_d):g})": (
-        ridge_sk.coef_,
-        ridge_sk.intercept_,
-    ),
-    f"NumPy GD ({epochs_ridge} steps)": (ridge_gd.w, ridge_gd.b),
-    f"Keras Dense(1) + L2 ({run.backend})": (ridge_kr.w, ridge_kr.b),
+    ridge_labels["lstsq"]: (w_ridge, b_ridge),
+    ridge_labels["sklearn"]: (ridge_sk.coef_, ridge_sk.intercept_),
+    ridge_labels["gd"]: (ridge_gd.w, ridge_gd.b),
+    ridge_labels["keras"]: (ridge_kr.w, ridge_kr.b),
 }
 ridge_gap = {
     name: max(np.abs(w - w_normal).max(), abs(b - b_normal)) for name, (w, b) in ridge_fits.items()
@@ -387,10 +390,9 @@ run.table(
     floatfmt=".3g",
     title=f"Ridge on diabetes, λ₂ = {l2_demo}: one solution, five ways",
 )
-sk_name = next(name for name in ridge_fits if name.startswith("scikit-learn"))
-assert ridge_gap["fit_closed_form (stacked lstsq)"] < 1e-10 and ridge_gap[sk_name] < 1e-8
-assert ridge_gap[f"NumPy GD ({epochs_ridge} steps)"] < 1e-6
-assert ridge_gap[f"Keras Dense(1) + L2 ({run.backend})"] < 1e-3  # float32, weights of size ~25
+assert ridge_gap[ridge_labels["lstsq"]] < 1e-10 and ridge_gap[ridge_labels["sklearn"]] < 1e-8
+assert ridge_gap[ridge_labels["gd"]] < 1e-6
+assert ridge_gap[ridge_labels["keras"]] < 1e-3  # float32, on weights of size ~25
 run.record(ridge_max_abs_diff=ridge_gap)
 H_d = ref.mse_hessian(X_d)
 H_ridge = H_d + np.diag(np.r_[np.full(d_d, 2 * l2_demo), 0.0])  # the penalty skips b
