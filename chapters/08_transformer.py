@@ -502,8 +502,10 @@ run.headline(
 run.headline(
     "val_loss",
     val_loss_mean,
-    low=run.size(1.3, 1.3),
-    high=run.size(2.9, 1.90),
+    # full mode: nanoGPT's own model, trained the same way, averages 1.91 on the whole
+    # validation split (benchmarks/gpt_shakespeare.py); the band allows its seed spread
+    low=run.size(1.3, 1.85),
+    high=run.size(2.9, 1.95),
     agree=run.size(0.35, 0.05),
     label="validation loss (nats/char), mean over seeds",
 )
