@@ -332,6 +332,20 @@ def gpus_visible(name: str, *, timeout: float = 120.0) -> int | None:
     return int(lines[-1])
 
 
+def optimizer_class(cls: type) -> type:
+    """The class Keras really instantiates for the optimizer class ``cls`` on this backend.
+
+    On PyTorch, ``keras.optimizers.AdamW(...)`` returns a backend subclass whose update runs
+    as a few multi-tensor kernels (``torch._foreach_*``) instead of a dozen small kernels per
+    variable. Keras swaps only the exact built-in class, so a subclass of ours must derive
+    from the swapped class to keep that path: ``class RecipeAdamW(optimizer_class(AdamW))``.
+    Other backends compile the update, and get ``cls`` back.
+    """
+    if active_backend() != "torch":
+        return cls
+    return type(cls.__new__(cls))  # Keras' __new__ picks the class; __init__ is not run
+
+
 @contextlib.contextmanager
 def torch_threads(n: int = 1):
     """Run a block with PyTorch limited to ``n`` CPU threads (no-op on other backends).
