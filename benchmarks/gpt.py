@@ -149,6 +149,8 @@ def torch_gpt(seed: int, device: str = "cpu", precision: str = "fp32"):
         optimizer.step()
         return loss.item()
 
+    step.model, step.optimizer = model, optimizer  # for benchmarks/gpt_shakespeare.py
+
     return step, n_params
 
 
