@@ -4,7 +4,7 @@
 # A model is a function f(x; θ) → ŷ: the architecture fixes its shape,
 # training fills in its numbers.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 20 s, full ≈ 1 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 10–20 s, full ≈ 20 s on 2 CPU cores
 #
 # Strip away the vocabulary and every model in this book, from a straight line to a GPT,
 # is the same object: a function of an input $x$ and a set of numbers $\theta$,
@@ -403,9 +403,10 @@ print(
 
 # %%
 rng = np.random.default_rng(run.seed)
-x_batch = rng.normal(size=(256, 64)).astype("float32")
-y_batch = rng.integers(0, 10, size=256)
-mlp = models.mlp_model([64, 256, 256, 10])
+batch, mlp_sizes = 256, [64, 256, 256, 10]
+x_batch = rng.normal(size=(batch, mlp_sizes[0])).astype("float32")
+y_batch = rng.integers(0, mlp_sizes[-1], size=batch)
+mlp = models.mlp_model(mlp_sizes)
 mlp.compile(
     optimizer=keras.optimizers.Adam(1e-3),
     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -422,30 +423,53 @@ print(f"after 3 predict calls the weights are unchanged: {frozen}")
 print(f"after 1 training step, {changed} of {len(before)} weight tensors changed")
 
 
-repeats = run.size(10, 50)
+# Arithmetic of one step: a dense layer's product costs 2·B·n_in·n_out FLOPs forward; the
+# backward pass repeats it twice (∂L/∂W = hᵀδ, and δWᵀ for the layer below, skipped for the
+# first layer, whose input needs no gradient); Adam does about 10 FLOPs per parameter.
+layer_flops = [2 * batch * a * b for a, b in zip(mlp_sizes[:-1], mlp_sizes[1:], strict=True)]
+forward_flops = sum(layer_flops)
+train_flops = forward_flops + (2 * forward_flops - layer_flops[0]) + 10 * mlp.count_params()
+
+repeats = run.size(30, 100)
 t_infer = best_seconds(lambda: mlp.predict_on_batch(x_batch), repeats)
 t_train = best_seconds(lambda: mlp.train_on_batch(x_batch, y_batch), repeats)
 run.table(
     [
-        {"step": "inference (forward)", "ms per batch of 256": 1e3 * t_infer, "ratio": 1.0},
+        {
+            "step": "inference (forward)",
+            "MFLOP": forward_flops / 1e6,
+            "ms per batch": 1e3 * t_infer,
+            "arithmetic ratio": 1.0,
+            "measured ratio": 1.0,
+        },
         {
             "step": "training (forward + backward + Adam)",
-            "ms per batch of 256": 1e3 * t_train,
-            "ratio": t_train / t_infer,
+            "MFLOP": train_flops / 1e6,
+            "ms per batch": 1e3 * t_train,
+            "arithmetic ratio": train_flops / forward_flops,
+            "measured ratio": t_train / t_infer,
         },
     ],
     floatfmt=".3g",
-    title=f"Cost of one step, {run.backend} on CPU (best of {repeats})",
+    title=f"Cost of one step on a batch of {batch}, {run.backend} on CPU (best of {repeats})",
 )
 run.record(
-    train_over_inference=t_train / t_infer, inference_ms=1e3 * t_infer, train_ms=1e3 * t_train
+    train_over_inference=t_train / t_infer,
+    train_over_inference_flops=train_flops / forward_flops,
+    inference_ms=1e3 * t_infer,
+    train_ms=1e3 * t_train,
 )
 
 # %% [markdown]
-# A training step costs a few times an inference step: the backward pass computes a
-# gradient for every weight (roughly twice the forward pass's arithmetic), and the
-# optimizer then updates every weight and its moment estimates. Chapter 10 turns this
-# into the rule of thumb $C \approx 6ND$ for the compute of training.
+# In arithmetic a training step is about three forward passes (the "arithmetic ratio"
+# column): the backward pass computes, for every layer, the gradient of its weights and
+# the signal for the layer below, two products the size of the forward one, and Adam's
+# update of each weight and its two moment estimates adds a few operations per parameter.
+# Chapter 10 turns this into the rule of thumb $C \approx 6ND$ for the compute of
+# training. The measured ratio is this build's stopwatch: with a batch this small on a
+# shared 2-core CPU, fixed per-call costs and other processes weigh on both timings, so
+# it moves from run to run, far more than the arithmetic ever does. Count the arithmetic to
+# predict a cost; time it, as here, to see what a particular machine makes of it.
 #
 # ## What to take away
 #
@@ -462,7 +486,8 @@ run.record(
 # - The forward pass is deterministic as mathematics; sampling and dropout add
 #   randomness, and a seed makes it repeatable. Greedy decoding breaks ties by a rule, and
 #   floating-point reduction order can still change its answer between runs in practice.
-# - Inference never changes $\theta$; a training step costs several inference steps.
+# - Inference never changes $\theta$; a training step costs about three forward passes of
+#   arithmetic, and the time that takes depends on the machine.
 
 # %%
 run.finish()

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # 3. Linear regression and gradient descent
 #
-# Fit a line by closed form, by gradient descent and with Keras; measure learning rate and batch.
+# Closed form, descent and Keras; learning rate, batches, penalties, overfitting, standard errors.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 10 s, full ≈ 30 s on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 10–20 s, full ≈ 30 s on 2 CPU cores
 #
 # Linear regression is the smallest model that is trained the way every network in this
 # book is trained: predict, measure the error with a loss, follow the gradient downhill.
@@ -17,7 +17,8 @@ run = chapter.setup("03_linear_regression")
 import keras  # after setup(): it has chosen the backend
 import numpy as np
 from matplotlib import colormaps
-from sklearn.linear_model import Lasso, LinearRegression
+from scipy.stats import t as student_t
+from sklearn.linear_model import Lasso, LinearRegression, Ridge
 
 from mlfoundations import data, linear, sklearn_baselines
 from mlfoundations.book.plotting import subplots
@@ -319,18 +320,100 @@ _ = run.table(
 # to $J$ pulls the weights towards zero; the intercept is never penalised. This is the
 # form Keras uses (`regularizers.L2(l2)` adds `l2 * sum(w**2)` to the mean loss), and it
 # maps exactly to scikit-learn: `Ridge(alpha)` minimises $n$ times our $J$, so
-# $\alpha = n\lambda_2$; `Lasso(alpha)` minimises $J/2$, so $\alpha = \lambda_1/2$. Ridge
-# keeps a closed form (the stacked least-squares problem in `fit_closed_form`). The L1
-# term has no gradient at 0, so the reference takes a gradient step on the MSE and then a
-# *proximal* step, the soft threshold
-# $w \leftarrow \operatorname{sign}(w)\max(|w| - \eta\lambda_1, 0)$, which lands
-# coefficients exactly on zero. Keras instead follows the subgradient
-# $\lambda_1\operatorname{sign}(w)$, which makes small weights jitter around zero. The
+# $\alpha = n\lambda_2$; `Lasso(alpha)` minimises $J/2$, so $\alpha = \lambda_1/2$. The
 # data: scikit-learn's diabetes set (10 standardised features).
+#
+# **Ridge keeps a closed form.** Centre $X$ and $y$ as before, so the unpenalised intercept
+# drops out ($b = \bar y - \bar x^\top w$). The gradient in $w$ is now
+# $\frac{2}{n}X_c^\top(X_c w - y_c) + 2\lambda_2 w$, and setting it to zero gives
+#
+# $$w = \left(X_c^\top X_c + n\lambda_2 I\right)^{-1} X_c^\top y_c .$$
+#
+# The $n$ appears because $J$ averages the squared errors but not the penalty; it is the
+# same $n$ as in scikit-learn's $\alpha = n\lambda_2$. Adding $n\lambda_2 I$ lifts every
+# eigenvalue of $X_c^\top X_c$ by $n\lambda_2$, so the matrix is invertible even when the
+# features are collinear. `fit_closed_form(X, y, l2=...)` solves the same equations
+# without forming $X_c^\top X_c$: it appends the rows $\sqrt{n\lambda_2}\,I$ to $X_c$
+# (and zeros to $y_c$), whose plain least-squares solution is the ridge solution. Below,
+# the normal equations solved as written, that solver, scikit-learn, gradient descent with
+# the L2 term and Keras `Dense(1)` with `regularizers.L2`, all for one $\lambda_2$.
 
 # %%
 diabetes = data.load("diabetes", seed=run.seed)
 X_d, y_d = diabetes.X_train, diabetes.y_train
+n_d, d_d = X_d.shape
+l2_demo = 0.1
+X_c, y_c = X_d - X_d.mean(axis=0), y_d - y_d.mean()
+w_normal = np.linalg.solve(X_c.T @ X_c + n_d * l2_demo * np.eye(d_d), X_c.T @ y_c)  # (d,)
+b_normal = y_d.mean() - X_d.mean(axis=0) @ w_normal
+w_ridge, b_ridge = ref.fit_closed_form(X_d, y_d, l2=l2_demo)
+ridge_sk = Ridge(alpha=ref.ridge_alpha(l2_demo, n_d)).fit(X_d, y_d)
+lr_ridge = 0.5 * ref.max_stable_lr(X_d, l2=l2_demo)  # 1/λ_max of the ridge Hessian
+epochs_ridge = run.size(1000, 3000)
+ridge_gd = ref.gradient_descent(X_d, y_d, lr=lr_ridge, epochs=epochs_ridge, l2=l2_demo)
+ridge_kr = linear.fit_sgd(
+    X_d, y_d, lr=lr_ridge, epochs=epochs_ridge, l2=l2_demo, verbose=run.verbose
+)
+w_ols_d, _ = ref.fit_closed_form(X_d, y_d)
+ridge_labels = {
+    "lstsq": "fit_closed_form (stacked lstsq)",
+    "sklearn": f"scikit-learn Ridge(alpha={ref.ridge_alpha(l2_demo, n_d):g})",
+    "gd": f"NumPy GD ({epochs_ridge} steps)",
+    "keras": f"Keras Dense(1) + L2 ({run.backend})",
+}
+ridge_fits = {
+    ridge_labels["lstsq"]: (w_ridge, b_ridge),
+    ridge_labels["sklearn"]: (ridge_sk.coef_, ridge_sk.intercept_),
+    ridge_labels["gd"]: (ridge_gd.w, ridge_gd.b),
+    ridge_labels["keras"]: (ridge_kr.w, ridge_kr.b),
+}
+ridge_gap = {
+    name: max(np.abs(w - w_normal).max(), abs(b - b_normal)) for name, (w, b) in ridge_fits.items()
+}
+run.table(
+    [
+        {
+            "ridge fit": "normal equations, solved as written",
+            "max abs Δ from it": None,
+            "‖w‖": np.linalg.norm(w_normal),
+        },
+        *(
+            {"ridge fit": name, "max abs Δ from it": ridge_gap[name], "‖w‖": np.linalg.norm(w)}
+            for name, (w, _) in ridge_fits.items()
+        ),
+        {
+            "ridge fit": "(least squares, λ₂ = 0)",
+            "max abs Δ from it": None,
+            "‖w‖": np.linalg.norm(w_ols_d),
+        },
+    ],
+    floatfmt=".3g",
+    title=f"Ridge on diabetes, λ₂ = {l2_demo}: one solution, five ways",
+)
+assert ridge_gap[ridge_labels["lstsq"]] < 1e-10 and ridge_gap[ridge_labels["sklearn"]] < 1e-8
+assert ridge_gap[ridge_labels["gd"]] < 1e-6
+assert ridge_gap[ridge_labels["keras"]] < 1e-3  # float32, on weights of size ~25
+run.record(ridge_max_abs_diff=ridge_gap)
+H_d = ref.mse_hessian(X_d)
+H_ridge = H_d + np.diag(np.r_[np.full(d_d, 2 * l2_demo), 0.0])  # the penalty skips b
+cond_d, cond_ridge = (np.linalg.cond(H) for H in (H_d, H_ridge))
+print(f"condition number of the Hessian: {cond_d:.0f} without the penalty, {cond_ridge:.0f} with")
+
+# %% [markdown]
+# Five routes, one answer: the closed form and scikit-learn agree to rounding, gradient
+# descent converges onto it, Keras gets there to float32 precision (the table prints each
+# gap). The penalty shrinks the weight vector (compare $\lVert w\rVert$ with the
+# unpenalised row), and it helps gradient descent too: adding $2\lambda_2$ to the
+# eigenvalues of the weights' Hessian block lowers the condition number (printed above), so
+# the flattest direction converges in fewer steps.
+#
+# **Lasso.** The L1 term has no gradient at 0, so the reference takes a gradient step on
+# the MSE and then a *proximal* step, the soft threshold
+# $w \leftarrow \operatorname{sign}(w)\max(|w| - \eta\lambda_1, 0)$, which lands
+# coefficients exactly on zero. Keras instead follows the subgradient
+# $\lambda_1\operatorname{sign}(w)$, which makes small weights jitter around zero.
+
+# %%
 lr_d = 0.5 * ref.max_stable_lr(X_d)  # 1/λ_max: the safe step of proximal gradient descent
 epochs_d = run.size(3000, 10000)
 l1s = np.geomspace(0.1, 100, run.size(8, 20))
@@ -375,6 +458,151 @@ for j, name in enumerate(diabetes.feature_names):
 ax.set(xlabel="λ₁", ylabel="coefficient", title="Lasso path: coefficients reach exactly 0")
 ax.legend(fontsize=7, ncol=2)
 run.figure(fig, "lasso_path")
+
+# %% [markdown]
+# ## Overfitting: polynomial features
+#
+# Linear regression is linear in $w$, not in $x$. Give it the powers
+# $x, x^2, \dots, x^k$ as features and the same least squares fits a polynomial of degree
+# $k$, with $k + 1$ parameters. More parameters can only lower the training error, since
+# every polynomial of degree $k$ is also one of degree $k + 1$; what happens to new data is
+# another matter. The data: 25 training points of $y = \sin(2\pi x) + \varepsilon$ with $x$
+# uniform on $[0, 1]$ and $\varepsilon \sim \mathcal N(0, 0.3^2)$, 25 validation points and
+# 500 test points drawn the same way. No model can beat the noise variance,
+# $0.3^2 = 0.09$, on the test points.
+#
+# The features need care. The raw powers of $x \in [0, 1]$ are of wildly different sizes
+# and nearly collinear ($x^{14}$ and $x^{15}$ look alike there), so the matrix
+# $[x, \dots, x^{15}, 1]$ has a huge condition number (printed below): a solver loses about
+# $\log_{10}$ of it in significant digits, most of float64's 16 and more than all of
+# float32's 7. Centring and scaling $x$ first and then standardising each power (with the
+# training statistics) spans the same polynomials, so the least-squares fit is the same in
+# exact arithmetic, with a matrix conditioned many orders of magnitude better. It also puts
+# the powers on one scale, which a penalty $\lambda_2\lVert w\rVert^2$ needs in order to
+# treat them alike.
+
+# %%
+n_poly_train, n_poly_val, n_poly_test, poly_noise = 25, 25, 500, 0.3
+rng_poly = np.random.default_rng(run.seed)
+
+
+def sine_sample(n):
+    x = rng_poly.uniform(0.0, 1.0, n)
+    return x, np.sin(2 * np.pi * x) + poly_noise * rng_poly.normal(size=n)
+
+
+(x_tr, y_tr), (x_va, y_va), (x_te, y_te) = map(sine_sample, (n_poly_train, n_poly_val, n_poly_test))
+
+
+def poly_features(x, degree):
+    """Powers 1..degree of the standardised x, each standardised (training statistics)."""
+    z_tr = (x_tr - x_tr.mean()) / x_tr.std()
+    P_tr = z_tr[:, None] ** np.arange(1, degree + 1)  # (n_train, degree)
+    P = ((x - x_tr.mean()) / x_tr.std())[:, None] ** np.arange(1, degree + 1)
+    return (P - P_tr.mean(axis=0)) / P_tr.std(axis=0)
+
+
+def poly_mse(w, b, x, y, degree):
+    return float(np.mean((poly_features(x, degree) @ w + b - y) ** 2))
+
+
+max_degree = 15
+raw_powers = x_tr[:, None] ** np.arange(0, max_degree + 1)  # [1, x, ..., x^15]
+ones = np.ones((n_poly_train, 1))
+print(
+    f"condition number at degree {max_degree}: raw powers {np.linalg.cond(raw_powers):.1e}, "
+    f"standardised {np.linalg.cond(np.hstack([poly_features(x_tr, max_degree), ones])):.1e}"
+)
+poly_rows, poly_fits = [], {}
+for degree in range(1, max_degree + 1):
+    w, b = ref.fit_closed_form(poly_features(x_tr, degree), y_tr)
+    poly_fits[degree] = (w, b)
+    poly_rows.append(
+        {
+            "degree": degree,
+            "parameters": degree + 1,
+            "train MSE": poly_mse(w, b, x_tr, y_tr, degree),
+            "validation MSE": poly_mse(w, b, x_va, y_va, degree),
+            "test MSE": poly_mse(w, b, x_te, y_te, degree),
+        }
+    )
+run.table(poly_rows, floatfmt=".3g", title=f"Least squares on {n_poly_train} noisy sine points")
+train_mse = np.array([r["train MSE"] for r in poly_rows])
+test_mse = np.array([r["test MSE"] for r in poly_rows])
+best_degree = min(poly_rows, key=lambda r: r["validation MSE"])["degree"]
+assert np.all(np.diff(train_mse) <= 1e-12)  # nested models: training error never rises
+assert test_mse[-1] > 10 * test_mse.min()  # ...while the test error blows up
+run.record(polynomial_degrees=poly_rows, polynomial_best_degree_by_validation=best_degree)
+
+# %% [markdown]
+# The training error never rises with the degree, as it must; the test error falls while the
+# polynomial learns the shape of the sine, bottoms out near the noise floor, and then
+# climbs steeply as the extra parameters fit the noise of 25 points. The validation column
+# picks a degree without looking at the test points.
+#
+# Ridge is the other remedy: keep all 15 powers and penalise large weights. The penalty
+# $\lambda_2$ is chosen the same way, as the value with the lowest validation error on a
+# grid.
+
+# %%
+l2_grid = np.geomspace(1e-7, 1.0, 15)
+X_poly = poly_features(x_tr, max_degree)
+ridge_poly = {l2: ref.fit_closed_form(X_poly, y_tr, l2=l2) for l2 in l2_grid}
+l2_best = min(l2_grid, key=lambda l2: poly_mse(*ridge_poly[l2], x_va, y_va, max_degree))
+compare = {
+    f"degree {max_degree}, least squares": (max_degree, poly_fits[max_degree]),
+    f"degree {max_degree}, ridge λ₂ = {l2_best:.0e}": (max_degree, ridge_poly[l2_best]),
+    f"degree {best_degree} (best on validation)": (best_degree, poly_fits[best_degree]),
+}
+ridge_rows = [
+    {
+        "model": name,
+        "train MSE": poly_mse(*wb, x_tr, y_tr, deg),
+        "validation MSE": poly_mse(*wb, x_va, y_va, deg),
+        "test MSE": poly_mse(*wb, x_te, y_te, deg),
+        "‖w‖": np.linalg.norm(wb[0]),
+    }
+    for name, (deg, wb) in compare.items()
+]
+run.table(ridge_rows, floatfmt=".3g", title="Taming degree 15 (λ₂ chosen on validation)")
+ridge_test = ridge_rows[1]["test MSE"]
+assert ridge_test < ridge_rows[0]["test MSE"] / 10
+run.record(polynomial_ridge=ridge_rows, polynomial_ridge_l2=float(l2_best))
+run.headline(
+    "poly15_ridge_test_mse",
+    ridge_test,
+    low=poly_noise**2,
+    high=0.3,
+    agree=1e-9,
+    label="degree-15 polynomial + ridge: test MSE",
+)
+
+# %%
+grid_x = np.linspace(0, 1, 400)
+fig, (ax_err, ax_fit) = subplots(1, 2, figsize=(11, 4))
+degrees = [r["degree"] for r in poly_rows]
+ax_err.semilogy(degrees, train_mse, "o-", label="train")
+ax_err.semilogy(degrees, test_mse, "s-", label="test")
+ax_err.axhline(poly_noise**2, color="grey", ls=":", label=f"noise variance {poly_noise**2:.2f}")
+ax_err.set(
+    xlabel="polynomial degree", ylabel="MSE (log scale)", title="Train falls, test is U-shaped"
+)
+ax_err.legend()
+ax_fit.scatter(x_tr, y_tr, s=16, color="black", zorder=3, label="training points")
+ax_fit.plot(grid_x, np.sin(2 * np.pi * grid_x), "k:", lw=1, label="sin 2πx")
+for name, (deg, (w, b)) in compare.items():
+    ax_fit.plot(grid_x, poly_features(grid_x, deg) @ w + b, lw=1.4, label=name)
+ax_fit.set(xlabel="x", ylabel="y", ylim=(-2, 2), title="Three fits of the same 25 points")
+ax_fit.legend(fontsize=7)
+run.figure(fig, "polynomial_overfitting")
+
+# %% [markdown]
+# At degree 15 the least-squares weights are enormous (the $\lVert w\rVert$ column): large
+# coefficients of opposite sign cancel on the training points and swing wildly between
+# them. Ridge forbids that: its test error comes down from the hundreds to within a factor
+# of two of the best degree's, without choosing a degree at all. Chapter 9 diagnoses the
+# same pattern from training and validation curves: training error alone always says
+# "more capacity".
 
 # %% [markdown]
 # ## Results against the chapter-2 baselines
@@ -436,6 +664,93 @@ print(
 # are strongly correlated and the data cannot tell their effects apart precisely. A
 # correlated pair makes individual coefficients noisy even when predictions are good.
 #
+# ## How sure is each coefficient?
+#
+# "Noisy" can be measured. Suppose the data follow the model, $y = Xw + b + \varepsilon$,
+# with independent noise of variance $\sigma^2$. Redraw the noise and the least-squares
+# coefficients move; with $\tilde X = [X, \mathbf 1]$ their covariance is
+# $\sigma^2(\tilde X^\top\tilde X)^{-1}$. The noise variance is estimated from the
+# residuals, with one degree of freedom lost per fitted number ($p$ weights and $b$):
+#
+# $$\hat\sigma^2 = \frac{\mathrm{RSS}}{n - p - 1}, \qquad
+#   \operatorname{SE}(\hat w_j)
+#   = \sqrt{\hat\sigma^2\,\big[(\tilde X^\top\tilde X)^{-1}\big]_{jj}} .$$
+#
+# With Gaussian noise, $(\hat w_j - w_j)/\operatorname{SE}(\hat w_j)$ follows a $t$
+# distribution with $n - p - 1$ degrees of freedom, so
+# $\hat w_j \pm t_{0.975,\,n-p-1}\operatorname{SE}(\hat w_j)$ is a 95 % confidence
+# interval: over many redraws of the noise, 95 % of such intervals contain the true $w_j$.
+# `reference.linear.coefficient_standard_errors` computes the standard errors; its tests
+# check them against the spread of coefficients refitted on 4000 redrawn noise vectors,
+# and the interval's coverage against 95 %. The house prices were generated from a known
+# formula, so we can see whether the intervals contain it (in the standardised units of
+# the fit: true coefficient times the feature's standard deviation).
+
+
+# %%
+def coefficient_table(X, y, names, truth=None):
+    w, b = ref.fit_closed_form(X, y)
+    se = ref.coefficient_standard_errors(X, y, w, b)
+    q = student_t.ppf(0.975, se.dof)
+    rows = []
+    for j, name in enumerate(names):
+        low, high = w[j] - q * se.w[j], w[j] + q * se.w[j]
+        row = {"feature": name, "ŵ": w[j], "SE": se.w[j], "95 % low": low, "95 % high": high}
+        if truth is not None:
+            row["true w"] = truth[j]
+            row["inside"] = "yes" if low <= truth[j] <= high else "no"
+        else:
+            row["straddles 0"] = "yes" if low < 0 < high else "no"
+        rows.append(row)
+    return rows, se
+
+
+true_w_std = data.HOUSE_PRICE_COEF * houses.scale  # the generating formula, standardised units
+house_se_rows, house_se = coefficient_table(X_h, y_h, houses.feature_names, truth=true_w_std)
+run.table(
+    house_se_rows,
+    floatfmt=".3g",
+    title=f"house_prices: coefficients with 95 % t intervals ({house_se.dof} degrees of freedom)",
+)
+run.record(house_prices_standard_errors=house_se_rows)
+
+# %% [markdown]
+# Each interval here contains the true coefficient. All three features are standardised,
+# yet square footage and bedrooms share a standard error more than twice the age
+# feature's. For standardised features $(\tilde X^\top \tilde X)^{-1}$ is the inverse
+# correlation matrix over $n$, and its diagonal grows with how well the other features
+# predict feature $j$: the correlated pair inflates both. Relative to its coefficient the
+# bedrooms interval is the widest, the imprecision the fitted values above showed.
+#
+# The diabetes data have no known truth, and there the intervals say something else.
+
+# %%
+diabetes_se_rows, _ = coefficient_table(X_d, y_d, diabetes.feature_names)
+run.table(diabetes_se_rows, floatfmt=".3g", title="diabetes: coefficients with 95 % t intervals")
+straddle = [r["feature"] for r in diabetes_se_rows if r["straddles 0"] == "yes"]
+corr_d = np.corrcoef(X_d, rowvar=False)
+s1, s2 = (diabetes.feature_names.index(name) for name in ("s1", "s2"))
+print(f"intervals that straddle 0: {', '.join(straddle)}")
+print(f"correlation of s1 and s2 on the training part: {corr_d[s1, s2]:.3f}")
+lasso_zeros = [diabetes.feature_names[j] for j in np.flatnonzero(lasso_np.w == 0)]
+print(f"lasso (λ₁ = {l1_demo}) set to exactly 0: {', '.join(lasso_zeros)}")
+assert set(lasso_zeros) <= set(straddle)
+run.record(diabetes_standard_errors=diabetes_se_rows)
+
+# %% [markdown]
+# An interval that straddles 0 means that the data are consistent with a coefficient of
+# 0: *given the other features in the model*, this one's effect on the prediction cannot
+# be told apart from none. It does not mean the feature is unrelated to the target. The
+# serum measurements s1 and s2 (total and LDL cholesterol) are strongly correlated
+# (printed above), so either can stand in for the other; each gets a huge standard error
+# and an interval across 0, although dropping both would lose what they carry. This is
+# the same collinearity that gave the standardised diabetes Hessian a condition number in
+# the hundreds. The two coefficients the lasso set to exactly zero above are among those
+# whose intervals straddle 0 (printed above); a penalty and a test are different
+# questions, but here they point the same way. A confidence interval also rests on the
+# model's assumptions (a linear truth, independent noise of one variance); the bootstrap
+# of chapter 11 needs fewer.
+#
 # ## What to take away
 #
 # - Linear least squares has a closed form; compute it with a least-squares solver
@@ -451,8 +766,18 @@ print(
 #   feature's loss surface round; correlated features keep a narrow valley.
 # - Minimising the MSE is maximum likelihood under Gaussian noise; chapter 4 applies the
 #   same recipe to yes/no labels.
-# - Ridge = L2 and lasso = L1 penalties; lasso's proximal step sets coefficients exactly
-#   to zero, its subgradient (what Keras does) only nudges them there.
+# - Ridge = L2 and lasso = L1 penalties. Ridge keeps a closed form,
+#   $w = (X_c^\top X_c + n\lambda_2 I)^{-1}X_c^\top y_c$ in this book's $\lambda_2$, which
+#   scikit-learn's `Ridge(alpha=nλ₂)` reproduces to rounding; lasso's proximal step sets
+#   coefficients exactly to zero, its subgradient (what Keras does) only nudges them there.
+# - More features always lower the training error; with polynomial features the test
+#   error is U-shaped in the degree. Choose the degree, or a ridge penalty, on validation
+#   data, and standardise the features so the solve is well conditioned and the penalty
+#   treats them alike.
+# - A coefficient comes with a standard error, $\sqrt{\hat\sigma^2[(\tilde X^\top\tilde
+#   X)^{-1}]_{jj}}$ with $\hat\sigma^2 = \mathrm{RSS}/(n-p-1)$. Correlated features inflate
+#   it; an interval across 0 says the data cannot tell the coefficient from 0 given the
+#   other features, not that the feature does not matter.
 
 # %%
 run.finish()

@@ -7,6 +7,9 @@ TensorFlow, JAX and PyTorch, and is registered with Keras so a model that uses o
 each backend's automatic differentiation; the tests compare those with the hand-written
 ``*_grad`` functions of the reference.
 
+:func:`glu` and :func:`swiglu` are the gated units of modern feed-forward blocks: they cut
+their input in two halves and return half its width.
+
 Note the two GELUs: ``keras.activations.gelu`` (and ``activation="gelu"``) is the exact
 ``x Φ(x)``, while ``keras.ops.gelu`` defaults to the tanh approximation. Here they have
 different names, :func:`gelu` and :func:`gelu_tanh`.
@@ -23,7 +26,7 @@ from collections.abc import Callable
 import keras
 from keras import ops
 
-from .checks import check_choice, check_positive, keras_input
+from .checks import check_choice, check_even_axis, check_positive, keras_input
 
 _register = keras.saving.register_keras_serializable(package="mlfoundations")
 
@@ -124,6 +127,31 @@ def log_softmax(x, axis: int = -1):
     return z - ops.logsumexp(z, axis=axis, keepdims=True)
 
 
+@_register
+def glu(x, axis: int = -1):
+    """Gated linear unit: halves ``a, b`` of ``x`` along ``axis``, ``a ⊙ σ(b)``.
+
+    The second half is the gate, as in ``keras.ops.glu`` and ``torch.nn.functional.glu``.
+    Shape: ``(..., 2F, ...)`` -> ``(..., F, ...)``. An odd size along ``axis`` or an
+    ``axis`` out of range is a ``ValueError`` with the reference's message, on every backend.
+    """
+    x = keras_input(x)
+    a, b = ops.split(x, 2, axis=check_even_axis(tuple(x.shape), axis, "x"))
+    return a * ops.sigmoid(b)
+
+
+@_register
+def swiglu(x, axis: int = -1):
+    """SwiGLU: halves ``a, b`` of ``x`` along ``axis``, ``a ⊙ silu(b)`` (the second half gated).
+
+    A fused projection ``x [V | W]`` followed by ``swiglu`` is Shazeer's (2020)
+    ``xV ⊙ silu(xW)``. Shape: ``(..., 2F, ...)`` -> ``(..., F, ...)``.
+    """
+    x = keras_input(x)
+    a, b = ops.split(x, 2, axis=check_even_axis(tuple(x.shape), axis, "x"))
+    return a * (b * ops.sigmoid(b))
+
+
 ACTIVATIONS: dict[str, Callable] = {
     "relu": relu,
     "leaky_relu": leaky_relu,
@@ -135,6 +163,8 @@ ACTIVATIONS: dict[str, Callable] = {
     "tanh": tanh,
     "softmax": softmax,
     "log_softmax": log_softmax,
+    "glu": glu,
+    "swiglu": swiglu,
 }
 """Every activation of this module, by name (the names of the NumPy reference)."""
 
@@ -147,7 +177,7 @@ def get(name: str) -> Callable:
     name : str
         One of :data:`ACTIVATIONS`: ``"relu"``, ``"leaky_relu"``, ``"elu"``, ``"gelu"``,
         ``"gelu_tanh"``, ``"silu"``, ``"sigmoid"``, ``"tanh"``, ``"softmax"``,
-        ``"log_softmax"``.
+        ``"log_softmax"``, ``"glu"``, ``"swiglu"``.
 
     Raises
     ------

@@ -140,6 +140,34 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
+def check_even_axis(shape, axis, name: str = "x") -> int:
+    """Return ``axis`` as a non-negative index after checking that it can split ``name`` in two.
+
+    For the gated units (``glu``, ``swiglu``), which cut ``name`` into halves along
+    ``axis``: ``axis`` must be an integer in ``[-ndim, ndim)`` (``TypeError`` /
+    ``ValueError`` naming ``axis``), and ``name``'s size along it even (``ValueError`` naming
+    ``name``). An unknown size (``None``, a symbolic dimension) passes. One function, so the
+    NumPy and Keras sides give the same messages.
+    """
+    shape = tuple(shape)
+    ndim = len(shape)
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__} {axis!r}")
+    if ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension to split, got a scalar")
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"axis must be in [-{ndim}, {ndim}) for {name} of shape {shape}, got {axis}"
+        )
+    axis = int(axis) % ndim
+    if shape[axis] is not None and shape[axis] % 2:
+        raise ValueError(
+            f"{name} must have an even size along axis {axis} to split into two halves, "
+            f"got shape {shape}"
+        )
+    return axis
+
+
 def check_binary_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
     """Check that ``y`` is a non-empty 1-D array of 0s and 1s and return it as float64."""
     y = as_float_array(y, name, ndim=1)  # numbers, real, finite, 1-D, not empty

@@ -16,8 +16,8 @@ trains with ``model.fit`` and takes Keras' options (``momentum``, ``verbose``) w
 reference's ``gradient_descent`` takes its own (``seed``, ``record_path``). The reference's
 closed form, gradients and penalty mappings have no Keras twin (``check_regression_data``,
 ``predict``, ``objective``, ``mse_gradient``, ``mse_hessian``, ``max_stable_lr``,
-``fit_closed_form``, ``ridge_alpha``, ``lasso_alpha``, ``soft_threshold``,
-``gradient_descent``).
+``fit_closed_form``, ``coefficient_standard_errors``, ``StandardErrors``, ``ridge_alpha``,
+``lasso_alpha``, ``soft_threshold``, ``gradient_descent``).
 """
 
 from __future__ import annotations

@@ -738,6 +738,8 @@ def train_lm(
     seed = check_seed(seed)
     if (checkpoint_every or resume) and checkpoint is None:
         raise ValueError("checkpoint_every and resume need a checkpoint path")
+    if checkpoint is not None and checkpoint_every:
+        Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)  # a new run's own folder
     history = {"train_loss": [], "eval_step": [], "eval_loss": [], "seconds": 0.0}
     start = 0
     if resume:

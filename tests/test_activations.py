@@ -37,6 +37,7 @@ BUILTIN = {
     "silu": keras.activations.silu,
     "softmax": keras.activations.softmax,
     "log_softmax": ops.log_softmax,
+    "glu": ops.glu,  # the second half gates, as in ours and torch.nn.functional.glu
 }
 
 
@@ -127,3 +128,72 @@ def test_softmax_temperature_matches_reference():
         )
     with pytest.raises(ValueError, match="temperature"):
         K.softmax(x, temperature=0.0)
+
+
+# --- the gated units: glu, swiglu -----------------------------------------------------------
+
+GATED = ["glu", "swiglu"]
+X_GATED = np.random.default_rng(5).normal(scale=3, size=(2, 4, 6)).astype(np.float32)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1, 2])
+@pytest.mark.parametrize("name", GATED)
+def test_gated_units_equal_reference_along_any_axis(name, axis):
+    ours = np_(getattr(K, name)(X_GATED, axis=axis))
+    np.testing.assert_allclose(ours, getattr(R, name)(X_GATED, axis=axis), **F32)
+    expected_shape = list(X_GATED.shape)
+    expected_shape[axis] //= 2
+    assert ours.shape == tuple(expected_shape) and ours.dtype == np.float32
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+@pytest.mark.parametrize("name", GATED)
+def test_gated_grad_equals_autodiff(name, axis):
+    x = X_GATED.reshape(4, 12)
+    half = (2, 12) if axis == 0 else (4, 6)
+    v = np.random.default_rng(6).normal(size=half).astype(np.float32)
+    autodiff = vjp(lambda t: getattr(K, name)(t, axis=axis), x, v)
+    np.testing.assert_allclose(autodiff, getattr(R, name + "_grad")(x, v, axis=axis), **F32)
+
+
+@pytest.mark.float64
+@pytest.mark.parametrize("name", GATED)
+def test_gated_float64_values_and_grads(name):
+    x = X_GATED.astype(np.float64)
+    v = np.random.default_rng(7).normal(size=(2, 4, 3))
+    fn = getattr(K, name)
+    np.testing.assert_allclose(np_(fn(x)), getattr(R, name)(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        vjp(fn, x, v), getattr(R, name + "_grad")(x, v), rtol=1e-12, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "kwargs", "match"),
+    [
+        ((3, 5), {}, "x must have an even size along axis 1"),
+        ((3, 4), {"axis": 0}, "x must have an even size along axis 0"),
+        ((3, 4), {"axis": 2}, "axis must be in"),
+        ((3, 4), {"axis": -3}, "axis must be in"),
+        ((3, 4), {"axis": 1.0}, "axis must be an integer"),
+    ],
+)
+@pytest.mark.parametrize("name", GATED)
+def test_gated_bad_input_raises_the_reference_message(name, shape, kwargs, match):
+    x = np.ones(shape, np.float32)
+    with pytest.raises((ValueError, TypeError), match=match) as ours:
+        getattr(K, name)(x, **kwargs)
+    with pytest.raises((ValueError, TypeError)) as reference:
+        getattr(R, name)(x, **kwargs)
+    assert type(ours.value) is type(reference.value)
+    assert str(ours.value) == str(reference.value)
+
+
+def test_swiglu_layer_is_the_three_matrix_feed_forward():
+    """Dense(2F) on x, then swiglu, equals Shazeer's xV ⊙ silu(xW) with [V | W] fused."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    V, W = rng.normal(size=(2, 4, 3)).astype(np.float32)
+    fused = np_(K.swiglu(x @ np.concatenate([V, W], axis=1)))
+    xw = x @ W
+    np.testing.assert_allclose(fused, (x @ V) * xw / (1 + np.exp(-xw)), **F32)

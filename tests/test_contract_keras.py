@@ -61,6 +61,7 @@ Y_CLS = np.array([0, 1, 2] * 4)
 LOGITS = rng.normal(size=(12, 3)).astype("float32")
 P = np.clip(rng.uniform(size=12), 0.05, 0.95).astype("float32")
 VEC = rng.normal(size=5).astype("float32")
+EVEN = np.linspace(-2, 2, 12).reshape(3, 4).astype("float32")  # for the gated units
 ANY = floats(finite=False)  # Keras functions are defined on NaN and inf
 SOFT_TARGETS = "soft targets in [0, 1] are valid, as in Keras"
 
@@ -429,6 +430,8 @@ REGISTRY: dict[str, Spec | str] = {
         )
     },
     "activations.get": Spec({"name": "relu"}, {"name": CHOICE}),
+    "activations.glu": Spec({"x": EVEN}, {"x": ANY}),
+    "activations.swiglu": Spec({"x": EVEN}, {"x": ANY}),
     "checks.keras_input": Spec(
         {"value": VEC, "name": "x"}, {"value": ANY}, named_as={"value": "x"}
     ),

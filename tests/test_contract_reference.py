@@ -56,6 +56,7 @@ B3 = np.zeros(3)
 LOGITS = rng.normal(size=(12, 3))
 P = np.clip(rng.uniform(size=12), 0.05, 0.95)
 VEC = rng.normal(size=5)
+EVEN = np.linspace(-2, 2, 12).reshape(3, 4)  # an even last axis, for the gated units
 
 # Inputs deliberately accepted as valid, with the reason (listed in the closing report).
 SOFT_TARGETS = "soft targets in [0, 1] are valid, as in Keras"
@@ -635,6 +636,16 @@ REGISTRY: dict[str, Spec | str] = {
         {"x": LOGITS, "v": LOGITS}, {"x": floats(), "v": floats()}
     ),
     "reference.activations.get": Spec({"name": "relu"}, {"name": CHOICE}),
+    **{
+        f"reference.activations.{name}": Spec({"x": EVEN}, {"x": floats()})
+        for name in ("glu", "swiglu")
+    },
+    **{
+        f"reference.activations.{name}": Spec(
+            {"x": EVEN, "v": EVEN[:, :2]}, {"x": floats(), "v": floats()}
+        )
+        for name in ("glu_grad", "swiglu_grad")
+    },
     # --- reference.losses
     "reference.losses.mse": Spec(
         {"y_true": Y_REG, "y_pred": Y_REG + 0.1},
@@ -697,6 +708,11 @@ REGISTRY: dict[str, Spec | str] = {
         {"X": X, "y": Y_REG, "l2": 0.1},
         {"X": floats(2), "y": floats(1, same_length_as="X"), "l2": NONNEG_FLOAT},
     ),
+    "reference.linear.coefficient_standard_errors": Spec(
+        {"X": X, "y": Y_REG, "w": W, "b": 0.5},
+        {"X": floats(2), "y": floats(1, same_length_as="X"), "w": floats(1), "b": floats(0)},
+    ),
+    "reference.linear.StandardErrors": RECORD,
     "reference.linear.ridge_alpha": Spec(
         {"l2": 0.1, "n_samples": 10}, {"l2": NONNEG_FLOAT, "n_samples": POS_INT}
     ),
@@ -1058,6 +1074,7 @@ REGISTRY: dict[str, Spec | str] = {
     "checks.check_choice": Spec(
         {"value": "a", "name": "value", "choices": ("a", "b")}, {"value": CHOICE}
     ),
+    "checks.check_even_axis": Spec({"shape": (3, 4), "axis": -1}, {}),
     "checks.check_binary_labels": Spec({"y": Y_BIN}, {"y": labels(binary=True)}),
     "checks.check_train_and_query": Spec(
         {"X_train": X, "y_train": Y_CLS, "X": X_QUERY},

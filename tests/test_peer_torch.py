@@ -10,7 +10,8 @@ Tolerances, all float64:
 * elementwise activations: ``rtol=1e-13, atol=1e-14``. The absolute floor is for the
   tails, where torch's forms ``(1 + erf)/2``, ``1 + tanh u`` and ``s (1 - s)`` cancel to 0
   (``gelu(-12)``: torch ``-0.0``, reference and exact value ``-2.13e-32``);
-* softmax, losses and single-layer gradients: ``rtol=1e-12, atol=1e-15``;
+* softmax, the gated units (glu, swiglu), losses and single-layer gradients:
+  ``rtol=1e-12, atol=1e-15``;
 * the MLP (sums over layers and a batch, in different orders): ``rtol=1e-11, atol=1e-14``;
 * optimiser steps: ``rtol=1e-12, atol=1e-15``.
 """
@@ -81,7 +82,7 @@ GRID = np.concatenate([np.linspace(-12, 12, 241), [0.0, -1e-8, 1e-8, -40, 40, -1
 
 def test_every_elementwise_activation_has_a_torch_peer():
     assert set(TORCH_ELEMENTWISE) == set(R.ELEMENTWISE)
-    assert set(R.NAMES) == set(R.ELEMENTWISE) | {"softmax", "log_softmax"}
+    assert set(R.NAMES) == set(R.ELEMENTWISE) | {"softmax", "log_softmax", "glu", "swiglu"}
 
 
 @pytest.mark.parametrize("name", list(R.ELEMENTWISE))
@@ -130,6 +131,25 @@ def test_softmax_vjps_match_torch_autograd(axis):
     np.testing.assert_allclose(R.softmax_grad(z, v, axis=axis), expected, RTOL, ATOL)
     _, expected = _vjp(lambda t: F.log_softmax(t, dim=axis), z, v)
     np.testing.assert_allclose(R.log_softmax_grad(z, v, axis=axis), expected, RTOL, ATOL)
+
+
+TORCH_GATED = {
+    "glu": F.glu,  # torch: first half ⊙ sigmoid(second half)
+    "swiglu": lambda t, dim: torch.chunk(t, 2, dim=dim)[0] * F.silu(torch.chunk(t, 2, dim=dim)[1]),
+}
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+@pytest.mark.parametrize("name", list(TORCH_GATED))
+def test_gated_units_and_vjps_match_torch(name, axis):
+    x = 3.0 * np.random.default_rng(4).normal(size=(4, 6, 2))
+    x[0, 0] = [40.0, -40.0]  # saturated gates
+    out_shape = list(x.shape)
+    out_shape[axis] //= 2
+    v = np.random.default_rng(5).normal(size=out_shape)
+    value, grad = _vjp(lambda t: TORCH_GATED[name](t, dim=axis), x, v)
+    np.testing.assert_allclose(getattr(R, name)(x, axis=axis), value, RTOL, ATOL)
+    np.testing.assert_allclose(getattr(R, name + "_grad")(x, v, axis=axis), grad, RTOL, ATOL)
 
 
 # --- losses (chapter 4) --------------------------------------------------------------------

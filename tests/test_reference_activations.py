@@ -188,3 +188,45 @@ def test_float16_inputs_do_not_overflow_inside():
         np.testing.assert_allclose(
             p, A.softmax(logits.astype(np.float64), temperature=T), atol=1e-3
         )
+
+
+# --- gated units ---------------------------------------------------------------------------
+
+
+def test_glu_and_swiglu_known_values():
+    x = np.array([1.0, -2.0, 3.0, 0.5])  # a = [1, -2], b (the gate) = [3, 0.5]
+    sig = 1 / (1 + np.exp(-np.array([3.0, 0.5])))
+    np.testing.assert_allclose(A.glu(x), [1.0, -2.0] * sig, rtol=1e-15)
+    np.testing.assert_allclose(A.swiglu(x), [1.0, -2.0] * np.array([3.0, 0.5]) * sig, rtol=1e-15)
+    # axis 0 of a (4, 1) column is the same split
+    np.testing.assert_allclose(A.glu(x[:, None], axis=0)[:, 0], A.glu(x), rtol=1e-15)
+    assert A.glu(x.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+@pytest.mark.parametrize("name", ["glu", "swiglu"])
+def test_gated_grad_matches_finite_differences(name, axis):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 6)) * 2
+    out_shape = list(x.shape)
+    out_shape[axis] //= 2
+    v = rng.normal(size=out_shape)
+    f, grad = getattr(A, name), getattr(A, name + "_grad")
+    numeric = numerical_gradient(lambda z: np.sum(v * f(z, axis=axis)), x, eps=1e-5)
+    assert relative_error(grad(x, v, axis=axis), numeric, floor=1e-8) < 1e-7
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: A.glu(np.ones((2, 3))), ValueError, "x must have an even size along axis 1"),
+        (lambda: A.swiglu(np.ones((3, 2)), axis=0), ValueError, "even size along axis 0"),
+        (lambda: A.glu(np.ones((2, 4)), axis=2), ValueError, r"axis must be in \[-2, 2\)"),
+        (lambda: A.swiglu(np.ones((2, 4)), axis=True), TypeError, "axis must be an integer"),
+        (lambda: A.glu(1.0), ValueError, "at least one dimension"),
+        (lambda: A.glu_grad(np.ones((2, 4)), np.ones((2, 4))), ValueError, "v must have the shape"),
+    ],
+)
+def test_gated_units_refuse_bad_input_by_name(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -340,7 +340,7 @@ def test_resume_continues_a_stopped_run_to_the_same_loss(tmp_path):
         "evaluate": lambda m: evaluate_lm(m, tokens[:400]),
     }  # fmt: skip
     whole = train_lm(_compiled_tiny_gpt(10), tokens, **options)
-    ckpt = tmp_path / "ckpt.keras"
+    ckpt = tmp_path / "not yet made" / "ckpt.keras"  # train_lm makes the folder
     stopped = train_lm(
         _compiled_tiny_gpt(10), tokens, checkpoint=ckpt, checkpoint_every=3, stop_after=7,
         **options,

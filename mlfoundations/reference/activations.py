@@ -13,6 +13,11 @@ The tricks that keep them stable:
 * ``gelu_tanh`` writes ``(1 + tanh u) / 2`` as ``sigmoid(2u)``, avoiding ``1 - 1``;
 * ``softmax`` and ``log_softmax`` subtract the maximum first (shift invariance).
 
+The gated units :func:`glu` and :func:`swiglu` are not elementwise: they cut their input
+in two halves along ``axis`` and multiply one by a gate computed from the other, so the
+output is half as wide. Their ``*_grad`` take the vector ``v`` to backpropagate, like
+:func:`softmax_grad`.
+
 One-sided names (no Keras twin in :mod:`mlfoundations.activations`): the derivatives
 ``*_grad`` (Keras differentiates automatically) and ``identity``.
 """
@@ -24,7 +29,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.special import erfc
 
-from ..checks import as_float_array, check_choice, check_positive
+from ..checks import as_float_array, check_choice, check_even_axis, check_positive
 
 SQRT_2 = float(np.sqrt(2.0))
 SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))
@@ -361,6 +366,111 @@ def log_softmax_grad(x, v, axis: int = -1) -> np.ndarray:
     return v - softmax(x, axis=axis) * np.sum(v, axis=axis, keepdims=True)
 
 
+# --- gated linear units ------------------------------------------------------------------
+
+
+def _halves(x: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray, int]:
+    axis = check_even_axis(x.shape, axis, "x")
+    a, b = np.split(x, 2, axis=axis)
+    return a, b, axis
+
+
+def glu(x, axis: int = -1) -> np.ndarray:
+    """Gated linear unit: split ``x`` into halves ``a, b`` along ``axis``, return ``a ⊙ σ(b)``.
+
+    The second half is the gate: ``σ(b) ∈ (0, 1)`` decides, element by element, how much of
+    the first half passes. This is ``torch.nn.functional.glu`` and ``keras.ops.glu``. In a
+    network the two halves are two projections of the same input, so a layer of width
+    ``2F`` followed by ``glu`` computes ``(xV) ⊙ σ(xW)`` (Dauphin et al., 2017; chapter 6).
+
+    Parameters
+    ----------
+    x : array_like of shape (..., 2F, ...)
+        Even size ``2F`` along ``axis``.
+    axis : int, default -1
+        The axis to split.
+
+    Returns
+    -------
+    ndarray of shape (..., F, ...): half of ``x``'s size along ``axis``.
+
+    Raises
+    ------
+    ValueError
+        An odd size along ``axis`` (naming ``x``) or an ``axis`` out of range.
+    """
+    x = _as_x(x)
+    a, b, _ = _halves(x, axis)
+    return a * sigmoid(b)
+
+
+def swiglu(x, axis: int = -1) -> np.ndarray:
+    """SwiGLU: split ``x`` into halves ``a, b`` along ``axis``, return ``a ⊙ silu(b)``.
+
+    :func:`glu` with SiLU (swish) as the gate, as in Shazeer (2020), "GLU Variants Improve
+    Transformer": ``FFN_SwiGLU(x) = (silu(xW) ⊙ xV) W₂``. Here, as in :func:`glu`, the
+    **second** half is gated, so a fused projection ``x [V | W]`` (``V``'s columns first)
+    followed by ``swiglu`` is Shazeer's ``xV ⊙ silu(xW)``. Code that fuses the gate's columns
+    first (``[W | V]``) computes the same thing with the halves swapped.
+
+    Parameters
+    ----------
+    x : array_like of shape (..., 2F, ...)
+        Even size ``2F`` along ``axis``.
+    axis : int, default -1
+
+    Returns
+    -------
+    ndarray of shape (..., F, ...).
+    """
+    x = _as_x(x)
+    a, b, _ = _halves(x, axis)
+    return a * silu(b)
+
+
+def _gated_grad(x, v, axis, gate, gate_grad) -> np.ndarray:
+    x = _as_x(x)
+    a, b, axis = _halves(x, axis)
+    v = as_float_array(v, "v", dtype=x.dtype)
+    if v.shape != a.shape:
+        raise ValueError(f"v must have the shape of the output, {a.shape}, got {v.shape}")
+    return np.concatenate([v * gate(b), v * a * gate_grad(b)], axis=axis)
+
+
+def glu_grad(x, v, axis: int = -1) -> np.ndarray:
+    """Backpropagate ``v`` through :func:`glu`: ``∂L/∂a = v ⊙ σ(b)``, ``∂L/∂b = v ⊙ a ⊙ σ'(b)``.
+
+    Parameters
+    ----------
+    x : array_like of shape (..., 2F, ...)
+    v : array_like of shape (..., F, ...)
+        Upstream gradient ``∂L/∂glu(x)``.
+    axis : int, default -1
+
+    Returns
+    -------
+    ndarray of ``x``'s shape: ``[∂L/∂a, ∂L/∂b]`` joined along ``axis``.
+    """
+    return _gated_grad(x, v, axis, sigmoid, sigmoid_grad)
+
+
+def swiglu_grad(x, v, axis: int = -1) -> np.ndarray:
+    """Backpropagate ``v`` through :func:`swiglu`: ``∂L/∂a = v ⊙ silu(b)``,
+    ``∂L/∂b = v ⊙ a ⊙ silu'(b)``.
+
+    Parameters
+    ----------
+    x : array_like of shape (..., 2F, ...)
+    v : array_like of shape (..., F, ...)
+    axis : int, default -1
+
+    Returns
+    -------
+    ndarray of ``x``'s shape.
+    """
+    return _gated_grad(x, v, axis, silu, silu_grad)
+
+
 # --- lookup by name --------------------------------------------------------------------
 
 ELEMENTWISE: dict[str, tuple[Callable, Callable]] = {
@@ -376,7 +486,7 @@ ELEMENTWISE: dict[str, tuple[Callable, Callable]] = {
 }
 """Elementwise activations by name: ``name -> (f, f_grad)``. ``"linear"`` is the identity."""
 
-NAMES: tuple[str, ...] = (*ELEMENTWISE, "softmax", "log_softmax")
+NAMES: tuple[str, ...] = (*ELEMENTWISE, "softmax", "log_softmax", "glu", "swiglu")
 """Every activation this module defines, by name."""
 
 

@@ -1,4 +1,4 @@
-"""Linear regression in NumPy: closed form, gradient descent, ridge and lasso (chapter 3).
+"""Linear regression in NumPy: closed form, standard errors, descent, ridge, lasso (chapter 3).
 
 The model is ``ŷ = X w + b`` and the training objective, in the form Keras uses
 (a mean loss plus regulariser terms added to it), is
@@ -22,11 +22,14 @@ The intercept ``b`` is never penalised. The mapping to scikit-learn's penalties 
 No name here has a Keras twin of the same name: :mod:`mlfoundations.linear` builds and fits
 the Keras model (``linear_model``, ``fit_sgd``). One-sided names: ``check_regression_data``,
 ``predict``, ``objective``, ``mse_gradient``, ``mse_hessian``, ``max_stable_lr``,
-``fit_closed_form``, ``ridge_alpha``, ``lasso_alpha``, ``soft_threshold``,
+``fit_closed_form``, ``coefficient_standard_errors`` (and its result,
+``StandardErrors``), ``ridge_alpha``, ``lasso_alpha``, ``soft_threshold``,
 ``gradient_descent``.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -230,6 +233,103 @@ def fit_closed_form(X, y, *, l2: float = 0.0, fit_intercept: bool = True):
         t = np.concatenate([t, np.zeros(d)])
     w = np.linalg.lstsq(A, t, rcond=None)[0]
     return w, float(y_mean - x_mean @ w)
+
+
+class StandardErrors(NamedTuple):
+    """Result of :func:`coefficient_standard_errors`.
+
+    Attributes
+    ----------
+    w : ndarray of shape (n_features,)
+        Standard error of each weight.
+    b : float
+        Standard error of the intercept (``nan`` when ``fit_intercept=False``).
+    sigma2 : float
+        The noise variance estimate ``σ̂² = RSS / dof``.
+    dof : int
+        Residual degrees of freedom, ``n − p − 1`` (``n − p`` without an intercept): the
+        ``t`` distribution of ``(ŵ_j − w_j) / SE_j`` has this many.
+    """
+
+    w: np.ndarray
+    b: float
+    sigma2: float
+    dof: int
+
+
+def coefficient_standard_errors(X, y, w, b=0.0, *, fit_intercept: bool = True) -> StandardErrors:
+    """Standard errors of least-squares coefficients, under the classical linear model.
+
+    Assume ``y = X w + b + ε`` with independent noise ``ε_i`` of variance ``σ²`` and ``X``
+    fixed. With ``X̃ = [X, 1]`` (the intercept column; just ``X`` without an intercept) the
+    least-squares estimate has covariance ``σ² (X̃ᵀX̃)⁻¹``. ``σ²`` is estimated from the
+    residual sum of squares of the fit,
+
+    ``σ̂² = RSS / (n − p − 1)``,  ``RSS = Σ_i (y_i − x_iᵀw − b)²``,
+
+    with ``p`` the number of features (``n − p`` without an intercept: one degree of freedom
+    per fitted number), and
+
+    ``SE(ŵ_j) = sqrt(σ̂² [(X̃ᵀX̃)⁻¹]_jj)``.
+
+    Under Gaussian noise ``(ŵ_j − w_j) / SE(ŵ_j)`` follows a ``t`` distribution with
+    ``n − p − 1`` degrees of freedom, which gives the confidence interval
+    ``ŵ_j ± t_{0.975, n−p−1} · SE(ŵ_j)`` (chapter 3). The diagonal of ``(X̃ᵀX̃)⁻¹`` is
+    computed from the SVD ``X̃ = U S Vᵀ`` as ``Σ_k V_jk² / s_k²``, without forming ``X̃ᵀX̃``.
+
+    ``w`` and ``b`` must be the *unpenalised* least-squares fit of ``X, y`` (for example
+    :func:`fit_closed_form` with ``l2=0``): the formula is the covariance of that estimator,
+    and ``σ̂²`` is unbiased only from its residuals. A ridge or lasso fit is biased and
+    needs other tools (the bootstrap, chapter 11).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    w : ndarray of shape (n_features,)
+        The fitted weights.
+    b : float, default 0.0
+        The fitted intercept.
+    fit_intercept : bool, default True
+        Whether ``b`` was fitted (it adds the column of ones and costs a degree of freedom).
+
+    Returns
+    -------
+    StandardErrors
+        ``w`` of shape (n_features,), ``b`` a float, ``sigma2`` and ``dof``.
+
+    Raises
+    ------
+    ValueError
+        ``X`` with no more rows than fitted numbers (no degree of freedom left for ``σ̂²``),
+        or with linearly dependent columns (the coefficients are not identified); shapes
+        that do not match; non-finite values.
+    """
+    X, y = check_regression_data(X, y)
+    n, d = X.shape
+    w, b = _check_params(w, b, d)
+    if not isinstance(fit_intercept, bool | np.bool_):
+        raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}")
+    p = d + 1 if fit_intercept else d
+    dof = n - p
+    if dof < 1:
+        raise ValueError(
+            f"X must have more rows than fitted coefficients ({p}) to estimate the noise, "
+            f"got shape {X.shape}"
+        )
+    Xt = np.hstack([X, np.ones((n, 1))]) if fit_intercept else X  # (n, p)
+    _, s, Vt = np.linalg.svd(Xt, full_matrices=False)  # s: (p,), Vt: (p, p)
+    if s[-1] <= s[0] * max(n, p) * np.finfo(np.float64).eps:
+        raise ValueError(
+            "X has linearly dependent columns"
+            + (" (with the intercept's column of ones)" if fit_intercept else "")
+            + ": the coefficients and their standard errors are not identified"
+        )
+    inv_diag = np.sum((Vt.T / s) ** 2, axis=1)  # diag of (X̃ᵀX̃)⁻¹ = V S⁻² Vᵀ, (p,)
+    residuals = y - (X @ w + b)
+    sigma2 = float(residuals @ residuals / dof)
+    se = np.sqrt(sigma2 * inv_diag)
+    return StandardErrors(se[:d], float(se[d]) if fit_intercept else float("nan"), sigma2, dof)
 
 
 def ridge_alpha(l2: float, n_samples: int) -> float:
