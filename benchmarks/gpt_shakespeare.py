@@ -45,7 +45,7 @@ def nanogpt_lr(it: int) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--text", type=Path, required=True, help="tinyshakespeare.txt")
+    parser.add_argument("--text", type=Path, help="tinyshakespeare.txt (default: download)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--iters", type=int, default=ITERS, help="a smoke test takes fewer")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -55,7 +55,12 @@ def main(argv=None) -> int:
 
     from mlfoundations.book.report import format_table, write_results
 
-    text = args.text.read_text(encoding="utf-8")
+    if args.text is not None:
+        text = args.text.read_text(encoding="utf-8")
+    else:
+        from mlfoundations import data
+
+        text = data.tiny_shakespeare(offline_fallback=False)  # checksummed, cached
     chars = sorted(set(text))
     if len(chars) != CONFIG["vocab_size"]:
         raise SystemExit(f"expected {CONFIG['vocab_size']} characters, got {len(chars)}")
