@@ -510,8 +510,9 @@ else:
 # and the irreducible loss $E$ is in other units; a few hundred thousand characters of one
 # author are a narrow distribution; our models are so small that the embedding table is a
 # large share of $N$ (the table above shows total and non-embedding counts), exactly the
-# regime where Kaplan's and Hoffmann's ways of counting disagree most; and runs of a few
-# hundred steps are dominated by the warmup and the start of training. What carries over is
+# regime where Kaplan's and Hoffmann's ways of counting disagree most; and runs of tens to
+# a few thousand steps weigh the warmup and the start of training far more than Chinchilla's
+# runs of hundreds of thousands of steps. What carries over is
 # the method: isoFLOP slices, one schedule per run, and a fit whose uncertainty is shown.
 #
 # ## More than one device

@@ -71,7 +71,7 @@ SHAKESPEARE_SWEEP = {
         (2, 4, 32),
         (3, 4, 40),
     ],
-    "compute_budgets": [1e9, 3e9, 1e10, 2e10, 3e10],
+    "compute_budgets": [1e9, 3e9, 5e9, 1e10, 2e10, 3e10],
     "block_size": 64,
     "batch_size": 2,
     "max_lr": 3e-3,
