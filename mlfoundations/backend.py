@@ -346,6 +346,35 @@ def optimizer_class(cls: type) -> type:
     return type(cls.__new__(cls))  # Keras' __new__ picks the class; __init__ is not run
 
 
+def global_norm(tensors):
+    """``√(Σᵢ ‖tᵢ‖²)`` over a list of tensors, as a float32 scalar tensor.
+
+    On PyTorch one multi-tensor call (``torch._foreach_norm``) instead of three small
+    kernels per tensor: an eager training step pays for every kernel it launches. Other
+    backends compile the step, and fuse the ``keras.ops`` version themselves.
+    """
+    from keras import ops
+
+    if active_backend() == "torch":
+        import torch
+
+        norms = torch._foreach_norm([t.float() for t in tensors])
+        return torch.linalg.vector_norm(torch.stack(norms))
+    squares = [ops.sum(ops.square(ops.cast(t, "float32"))) for t in tensors]
+    return ops.sqrt(ops.sum(ops.stack(squares)))
+
+
+def scale_all(tensors, factor):
+    """``[t · factor for t in tensors]`` (``factor`` a scalar tensor); one call on PyTorch."""
+    from keras import ops
+
+    if active_backend() == "torch":
+        import torch
+
+        return list(torch._foreach_mul(list(tensors), factor))
+    return [t * ops.cast(factor, t.dtype) for t in tensors]
+
+
 @contextlib.contextmanager
 def torch_threads(n: int = 1):
     """Run a block with PyTorch limited to ``n`` CPU threads (no-op on other backends).

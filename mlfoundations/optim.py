@@ -30,7 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .backend import optimizer_class
+from .backend import global_norm, optimizer_class, scale_all
 from .checks import as_float_array, check_positive, check_positive_int, check_same_length
 from .reference import optim as ref
 
@@ -119,8 +119,7 @@ class RecipeAdamW(optimizer_class(keras.optimizers.AdamW)):
 
     def _clip_gradients(self, grads):
         present = [g for g in grads if g is not None]
-        squares = ops.stack([ops.sum(ops.square(ops.cast(g, "float32"))) for g in present])
-        norm = ops.sqrt(ops.sum(squares))
+        norm = global_norm(present)
         self._grad_norm.assign(norm)
         if not self.global_clipnorm or self.clipnorm or self.clipvalue:
             return super()._clip_gradients(grads)
@@ -128,7 +127,8 @@ class RecipeAdamW(optimizer_class(keras.optimizers.AdamW)):
         # g · min(1, c/‖g‖), written as Keras writes it: a non-finite norm gives NaN
         # gradients (the step is visibly broken) instead of a silent zero scale
         scale = c * ops.minimum(1.0 / norm, 1.0 / c) + (norm - norm)
-        return [None if g is None else g * ops.cast(scale, g.dtype) for g in grads]
+        scaled = iter(scale_all(present, scale))
+        return [None if g is None else next(scaled) for g in grads]
 
     def learning_rate_at(self, step):
         """The learning rate of 0-based step ``step`` (the schedule's value, or the constant)."""
