@@ -451,6 +451,9 @@ if shakespeare_runs:
     _ = run.table(
         rows, floatfmt=".4f", title="Full mode on Tiny Shakespeare: validation loss at step 2000"
     )
+    for row in rows:
+        verdict = "meets" if row["mean"] <= 1.90 else "misses"
+        print(f"{row['backend']}: mean {row['mean']:.4f}, {verdict} the target of 1.90")
     nanogpt_path = ROOT / "benchmarks" / "results" / "gpt_shakespeare.json"
     if nanogpt_path.exists():
         nanogpt = json.loads(nanogpt_path.read_text())
