@@ -1,6 +1,6 @@
 """Chapter 10's full scaling sweep on Tiny Shakespeare, saved for the book's page.
 
-    KERAS_BACKEND=torch python benchmarks/scaling_sweep.py --text path/to/tinyshakespeare.txt
+    KERAS_BACKEND=jax python benchmarks/scaling_sweep.py --text path/to/tinyshakespeare.txt
     # resumable: runs/scaling_sweep/<backend>/runs.csv; writes
     # benchmarks/results/scaling_sweep_<backend>.json and .md
 
@@ -79,6 +79,46 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     boot = ref.bootstrap_chinchilla(N, D, L, fit, n_boot=200, seed=args.seed)
     boot_seconds = time.perf_counter() - t0
+    # compute-optimal allocation at each budget, with the bootstrap's spread
+    budgets = np.array(grid["compute_budgets"], float)
+    best = ref.compute_optimal(budgets, fit)
+    resampled = np.array(
+        [
+            ref.compute_optimal(
+                budgets, ref.ChinchillaFit.from_constants(constants)
+            ).tokens_per_param
+            for constants in (
+                {k: boot[k][i] for k in ("E", "A", "B", "alpha", "beta")}
+                for i in range(len(boot["alpha"]))
+            )
+        ]
+    )  # (n_boot, n_budgets)
+    lo, hi = np.percentile(resampled, [5, 95], axis=0)
+    allocation = [
+        {
+            "C": float(C),
+            "N_opt": float(n),
+            "D_opt": float(d),
+            "tokens_per_param": float(r),
+            "tokens_per_param_5": float(a),
+            "tokens_per_param_95": float(b),
+        }
+        for C, n, d, r, a, b in zip(
+            budgets, best.N_opt, best.D_opt, best.tokens_per_param, lo, hi, strict=True
+        )
+    ]
+    slices = []
+    for C in grid["compute_budgets"]:
+        mine = sorted((r for r in rows if r["C_target"] == C), key=lambda r: r["N"])
+        winner = min(range(len(mine)), key=lambda i: mine[i]["val_loss"])
+        slices.append(
+            {
+                "C": C,
+                "sizes": [r["N"] for r in mine],
+                "best_N": mine[winner]["N"],
+                "interior": 0 < winner < len(mine) - 1,
+            }
+        )
     payload = {
         "date": datetime.date.today().isoformat(),
         "backend": backend,
@@ -94,6 +134,8 @@ def main(argv=None) -> int:
         "fit_seconds": fit_seconds,
         "bootstrap": {k: v.tolist() for k, v in boot.items()},
         "bootstrap_seconds": boot_seconds,
+        "allocation": allocation,
+        "slices": slices,
     }
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
@@ -102,7 +144,9 @@ def main(argv=None) -> int:
         f"# Scaling sweep on Tiny Shakespeare ({backend}, {payload['date']})",
         "",
         f"{len(rows)} runs, {payload['train_seconds_total']:.0f} s of training; "
-        f"fit ({fit.n_starts} starts) {fit_seconds:.1f} s; bootstrap {boot_seconds:.1f} s.",
+        f"fit ({fit.n_starts} starts) {fit_seconds:.1f} s; bootstrap {boot_seconds:.1f} s; "
+        f"{sum(s['interior'] for s in slices)} of {len(slices)} isoFLOP slices have their "
+        "best size inside the sizes tried.",
         "",
         "| constant | fit | 5 % | 95 % |",
         "| --- | --- | --- | --- |",
@@ -110,6 +154,16 @@ def main(argv=None) -> int:
     for k, v in fit.as_dict().items():
         lo, hi = np.percentile(boot[k], [5, 95])
         lines.append(f"| {k} | {v:.4g} | {lo:.4g} | {hi:.4g} |")
+    lines += [
+        "",
+        "| C | N_opt | D_opt | tokens/param | 5 % | 95 % |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for a in allocation:
+        lines.append(
+            f"| {a['C']:.0e} | {a['N_opt']:.3g} | {a['D_opt']:.3g} | {a['tokens_per_param']:.3g} "
+            f"| {a['tokens_per_param_5']:.3g} | {a['tokens_per_param_95']:.3g} |"
+        )
     (out / f"scaling_sweep_{backend}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

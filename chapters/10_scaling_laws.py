@@ -4,7 +4,8 @@
 # Counting parameters and FLOPs, fitting Chinchilla's law as the paper describes, and an isoFLOP
 # sweep of small GPTs on a laptop.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 1–2.5 min, full ≈ 40 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 20–55 s, full ≈ 8 min on JAX
+# (the 41-run sweep 5 min, the fit 2 min) on 2 CPU cores
 #
 # How good can a language model get for a given amount of computation, and should that
 # computation buy a bigger model or more data? Scaling laws answer with a formula fitted to
@@ -415,22 +416,30 @@ run.figure(fig, "isoflop_page_run")
 #
 # ### The full sweep on Tiny Shakespeare
 #
-# `benchmarks/scaling_sweep.py` runs `scaling.SHAKESPEARE_SWEEP` (sizes from about 5
-# thousand to 460 thousand parameters, budgets $10^{10}$ to $3\times10^{11}$ FLOPs, one
-# pass at most over the 1.0M training characters) and fits the law with Hoffmann's full
-# grid of starts and a 200-resample bootstrap. Its result file, with the date and machine
-# it was made on:
+# `benchmarks/scaling_sweep.py` runs `scaling.SHAKESPEARE_SWEEP`, one pass at most over the
+# 1.0M training characters, and fits the law with Hoffmann's full grid of starts and a
+# 200-resample bootstrap. Its result file, with the date and machine it was made on:
 
 # %%
 import json
 
-full_path = chapters_dir().parent / "benchmarks" / "results" / "scaling_sweep_torch.json"
-if full_path.exists():
+sweeps = sorted(
+    (chapters_dir().parent / "benchmarks" / "results").glob("scaling_sweep_*.json"),
+    key=lambda path: (json.loads(path.read_text(encoding="utf-8"))["date"], path.name),
+)
+if sweeps:
+    full_path = sweeps[-1]  # the newest committed sweep
     full = json.loads(full_path.read_text(encoding="utf-8"))
     full_fit = ref.ChinchillaFit.from_constants(full["fit"])
+    full_N = np.array([r["N"] for r in full["rows"]], float)
     print(
         f"{full_path.name}: {full['date']}, {full['backend']}, {len(full['rows'])} runs, "
-        f"{full['train_seconds_total'] / 60:.1f} min of training, "
+        f"sizes {full_N.min():,.0f} to {full_N.max():,.0f} parameters, budgets "
+        f"{min(full['grid']['compute_budgets']):.0e} to "
+        f"{max(full['grid']['compute_budgets']):.0e} FLOPs, batches of "
+        f"{full['grid']['batch_size']} × {full['grid']['block_size']} characters; "
+        f"{full['wall_seconds_this_call'] / 60:.1f} min for the sweep, "
+        f"{full['train_seconds_total'] / 60:.1f} of them training; "
         f"fit {full['fit_seconds']:.0f} s ({full['fit']['n_starts']} starts)"
     )
     full_rows = []
@@ -439,7 +448,6 @@ if full_path.exists():
         full_rows.append({"constant": k, "fit": v, "5 %": lo, "95 %": hi})
     _ = run.table(full_rows, floatfmt=".3g", title="Tiny Shakespeare sweep: fitted law")
     fig, ax = subplots(figsize=(7, 4.5))
-    full_N = np.array([r["N"] for r in full["rows"]], float)
     N_line = np.logspace(np.log10(full_N.min() / 2), np.log10(full_N.max() * 2), 100)
     for C in full["grid"]["compute_budgets"]:
         mine = [r for r in full["rows"] if r["C_target"] == C]
@@ -455,32 +463,45 @@ if full_path.exists():
         xlabel="parameters N",
         ylabel="validation loss (nats/char)",
         title="Tiny Shakespeare isoFLOP curves (committed full run)",
+        ylim=(None, min(4.2, max(r["val_loss"] for r in full["rows"]) + 0.1)),
     )
     ax.legend(fontsize=8)
     run.figure(fig, "isoflop_shakespeare")
-    full_alloc = ref.compute_optimal(np.array(full["grid"]["compute_budgets"]), full_fit)
-    print("fitted tokens per parameter at each budget:", np.round(full_alloc.tokens_per_param, 1))
-    run.record(full_fit=full["fit"], full_tokens_per_param=full_alloc.tokens_per_param)
-    edge = []
-    for C in full["grid"]["compute_budgets"]:
-        mine = [r for r in full["rows"] if r["C_target"] == C]
-        best = min(mine, key=lambda r: r["val_loss"])
-        edge.append(best["N"] == min(r["N"] for r in mine))
+    allocation = [
+        {
+            "budget C": f"{a['C']:.0e}",
+            "N_opt": a["N_opt"],
+            "D_opt": a["D_opt"],
+            "tokens per parameter": a["tokens_per_param"],
+            "5 %": a["tokens_per_param_5"],
+            "95 %": a["tokens_per_param_95"],
+        }
+        for a in full["allocation"]
+    ]
+    _ = run.table(allocation, floatfmt=".3g", title="Compute-optimal allocation, fitted law")
+    for piece in full["slices"]:
+        where = "inside the sizes tried" if piece["interior"] else "at an edge of the sizes tried"
         print(
-            f"C={C:.0e}: best N={best['N']} ({best['steps']} steps), "
-            f"steps per run {min(r['steps'] for r in mine)}..{max(r['steps'] for r in mine)}"
+            f"C={piece['C']:.0e}: {len(piece['sizes'])} sizes, best N={piece['best_N']:,} ({where})"
         )
-    print(f"the smallest size tried wins {sum(edge)} of {len(edge)} slices")
+    inside = sum(piece["interior"] for piece in full["slices"])
+    print(f"{inside} of {len(full['slices'])} slices have their minimum inside the sizes tried")
+    run.record(full_fit=full["fit"], full_allocation=full["allocation"])
 else:
-    print(f"{full_path} is missing: run benchmarks/scaling_sweep.py to make it")
+    print("no committed sweep: run benchmarks/scaling_sweep.py to make one")
 
 # %% [markdown]
-# Where the smallest size tried wins a slice, the slice shows only the right-hand side of
-# the U: the optimum lies below the sizes that the one-pass limit on data lets us try at
-# that budget, and the fitted optimum is an extrapolation. The lines above say why: the
-# larger models of a slice get few optimizer steps, and on this little data the number of
-# steps, more than the number of parameters, limits them. Chinchilla's smallest runs
-# already had thousands of steps of millions of tokens each.
+# A slice whose best size lies inside the sizes tried shows both arms of its U: models
+# too small to use the budget's data on the left, models too big to be trained on the
+# data the budget leaves them on the right. The grid had to be chosen for that. One pass
+# over a million characters caps $D$, so a budget $C$ can only try models of
+# $N \ge C/(6 \times 10^6)$; this toy is data-hungry (its optimum sits at tens to hundreds of
+# characters per parameter, the table above), so above a few times $10^{10}$ FLOPs every
+# model small enough to be optimal would need a second epoch. And each run needs enough
+# optimizer steps: a first version of this sweep used batches of 8 windows, where the larger
+# models of a slice took 15 to 70 steps, and the smallest model won every slice
+# (`scaling.SHAKESPEARE_SWEEP`'s docstring keeps that story); batches of 2 give every model
+# four times the steps for the same tokens.
 #
 # ### Why a character-level toy is not Chinchilla
 #
@@ -490,8 +511,9 @@ else:
 # and the irreducible loss $E$ is in other units; a few hundred thousand characters of one
 # author are a narrow distribution; our models are so small that the embedding table is a
 # large share of $N$ (the table above shows total and non-embedding counts), exactly the
-# regime where Kaplan's and Hoffmann's ways of counting disagree most; and runs of a few
-# hundred steps are dominated by the warmup and the start of training. What carries over is
+# regime where Kaplan's and Hoffmann's ways of counting disagree most; and runs of tens to
+# a few thousand steps weigh the warmup and the start of training far more than Chinchilla's
+# runs of hundreds of thousands of steps. What carries over is
 # the method: isoFLOP slices, one schedule per run, and a fit whose uncertainty is shown.
 #
 # ## More than one device

@@ -332,6 +332,49 @@ def gpus_visible(name: str, *, timeout: float = 120.0) -> int | None:
     return int(lines[-1])
 
 
+def optimizer_class(cls: type) -> type:
+    """The class Keras really instantiates for the optimizer class ``cls`` on this backend.
+
+    On PyTorch, ``keras.optimizers.AdamW(...)`` returns a backend subclass whose update runs
+    as a few multi-tensor kernels (``torch._foreach_*``) instead of a dozen small kernels per
+    variable. Keras swaps only the exact built-in class, so a subclass of ours must derive
+    from the swapped class to keep that path: ``class RecipeAdamW(optimizer_class(AdamW))``.
+    Other backends compile the update, and get ``cls`` back.
+    """
+    if active_backend() != "torch":
+        return cls
+    return type(cls.__new__(cls))  # Keras' __new__ picks the class; __init__ is not run
+
+
+def global_norm(tensors):
+    """``√(Σᵢ ‖tᵢ‖²)`` over a list of tensors, as a float32 scalar tensor.
+
+    On PyTorch one multi-tensor call (``torch._foreach_norm``) instead of three small
+    kernels per tensor: an eager training step pays for every kernel it launches. Other
+    backends compile the step, and fuse the ``keras.ops`` version themselves.
+    """
+    from keras import ops
+
+    if active_backend() == "torch":
+        import torch
+
+        norms = torch._foreach_norm([t.float() for t in tensors])
+        return torch.linalg.vector_norm(torch.stack(norms))
+    squares = [ops.sum(ops.square(ops.cast(t, "float32"))) for t in tensors]
+    return ops.sqrt(ops.sum(ops.stack(squares)))
+
+
+def scale_all(tensors, factor):
+    """``[t · factor for t in tensors]`` (``factor`` a scalar tensor); one call on PyTorch."""
+    from keras import ops
+
+    if active_backend() == "torch":
+        import torch
+
+        return list(torch._foreach_mul(list(tensors), factor))
+    return [t * ops.cast(factor, t.dtype) for t in tensors]
+
+
 @contextlib.contextmanager
 def torch_threads(n: int = 1):
     """Run a block with PyTorch limited to ``n`` CPU threads (no-op on other backends).

@@ -30,6 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from .backend import global_norm, optimizer_class, scale_all
 from .checks import as_float_array, check_positive, check_positive_int, check_same_length
 from .reference import optim as ref
 
@@ -102,24 +103,32 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
 
 
 @keras.saving.register_keras_serializable(package="mlfoundations")
-class RecipeAdamW(keras.optimizers.AdamW):
+class RecipeAdamW(optimizer_class(keras.optimizers.AdamW)):
     """Keras ``AdamW`` that also keeps the global gradient norm of its last step.
 
     ``grad_norm`` is ``√(Σ ‖gᵢ‖²)`` over all gradients *before* clipping: the curve a
     training log plots to see spikes (read it with :class:`GradientNormLog`). It is an
-    optimizer variable, so it works inside ``fit``'s compiled step on every backend.
+    optimizer variable, so it works inside ``fit``'s compiled step on every backend. The
+    norm is computed once per step and serves the clipping too. On PyTorch the class
+    derives from Keras' multi-tensor AdamW (:func:`mlfoundations.backend.optimizer_class`).
     """
 
     def build(self, var_list):
         super().build(var_list)
         self._grad_norm = self.add_variable(shape=(), name="grad_norm", dtype="float32")
 
-    def apply(self, grads, trainable_variables=None):
+    def _clip_gradients(self, grads):
         present = [g for g in grads if g is not None]
-        norm = ops.sqrt(sum(ops.sum(ops.square(ops.cast(g, "float32"))) for g in present))
-        result = super().apply(grads, trainable_variables)
+        norm = global_norm(present)
         self._grad_norm.assign(norm)
-        return result
+        if not self.global_clipnorm or self.clipnorm or self.clipvalue:
+            return super()._clip_gradients(grads)
+        c = self.global_clipnorm
+        # g · min(1, c/‖g‖), written as Keras writes it: a non-finite norm gives NaN
+        # gradients (the step is visibly broken) instead of a silent zero scale
+        scale = c * ops.minimum(1.0 / norm, 1.0 / c) + (norm - norm)
+        scaled = iter(scale_all(present, scale))
+        return [None if g is None else next(scaled) for g in grads]
 
     def learning_rate_at(self, step):
         """The learning rate of 0-based step ``step`` (the schedule's value, or the constant)."""

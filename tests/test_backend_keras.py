@@ -174,3 +174,28 @@ def test_vjp_on_integers_and_bad_input_is_the_same_on_every_backend():
         vjp(activations.sigmoid, np.ones(3, "float32"), np.ones(4, "float32"))
     with pytest.raises(TypeError, match="fn must be a function"):
         vjp(3, np.ones(3))
+
+
+def test_global_norm_and_scale_all_match_numpy():
+    import keras
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=s).astype("float32") for s in ((3, 4), (5,), (2, 2, 2))]
+    tensors = [keras.ops.convert_to_tensor(a) for a in arrays]
+    expected = np.sqrt(sum(float(np.sum(a.astype("float64") ** 2)) for a in arrays))
+    norm = mlf_backend.global_norm(tensors)
+    np.testing.assert_allclose(float(keras.ops.convert_to_numpy(norm)), expected, rtol=1e-6)
+    scaled = mlf_backend.scale_all(tensors, keras.ops.convert_to_tensor(0.5))
+    for a, s in zip(arrays, scaled, strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(s), 0.5 * a, rtol=1e-7)
+
+
+def test_optimizer_class_keeps_the_backends_fast_path(backend):
+    import keras
+
+    from mlfoundations.optim import RecipeAdamW
+
+    fast = mlf_backend.optimizer_class(keras.optimizers.AdamW)
+    # what keras.optimizers.AdamW(...) really builds on this backend is our base class
+    assert type(keras.optimizers.AdamW(learning_rate=1e-3)) is fast
+    assert issubclass(RecipeAdamW, fast)
