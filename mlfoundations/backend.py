@@ -332,6 +332,20 @@ def gpus_visible(name: str, *, timeout: float = 120.0) -> int | None:
     return int(lines[-1])
 
 
+def xla_on_cpu(jit_compile="auto"):
+    """``jit_compile`` for ``Model.compile`` of a model whose every op XLA supports.
+
+    Keras' ``"auto"`` turns XLA off for TensorFlow on a machine without a GPU (some ops have
+    no XLA kernel there). For the GPT of chapter 8 that doubles the step: 62 ms as a plain
+    ``tf.function`` graph, 35 ms compiled by XLA (nanoGPT's configuration, 2 CPU cores).
+    So ``"auto"`` becomes ``True`` on TensorFlow; JAX always compiles with XLA, and PyTorch
+    keeps Keras' choice (eager). An explicit ``True``/``False`` is returned unchanged.
+    """
+    if jit_compile == "auto" and active_backend() == "tensorflow":
+        return True
+    return jit_compile
+
+
 def optimizer_class(cls: type) -> type:
     """The class Keras really instantiates for the optimizer class ``cls`` on this backend.
 

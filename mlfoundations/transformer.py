@@ -26,6 +26,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from .backend import xla_on_cpu
 from .checks import check_positive, check_positive_int, check_seed, keras_input
 from .reference.transformer import TransformerConfig, check_token_ids
 from .sampling import sample
@@ -380,6 +381,27 @@ class GPT(keras.Model):
             )
         )
         self.build((None, None))
+
+    def compile(self, *args, jit_compile="auto", **kwargs):
+        """:meth:`keras.Model.compile`, with XLA on TensorFlow's CPU too
+        (:func:`mlfoundations.backend.xla_on_cpu`: 1.7× faster steps there)."""
+        self._jit_request = jit_compile
+        super().compile(*args, jit_compile=xla_on_cpu(jit_compile), **kwargs)
+
+    def get_compile_config(self):
+        # A saved model keeps what was asked ("auto"), not TensorFlow's answer: loaded on
+        # PyTorch, jit_compile=True would mean torch.compile.
+        config = super().get_compile_config()
+        if config and "jit_compile" in config:
+            config["jit_compile"] = getattr(self, "_jit_request", config["jit_compile"])
+        return config
+
+    def compile_from_config(self, config):
+        # Keras skips compiling a loaded model whose class overrides compile(); this one
+        # only adds a default, so a loaded checkpoint is compiled as Keras would do it
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)  # its slots, for the weights
 
     def build(self, input_shape=None):
         if self.built:

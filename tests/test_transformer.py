@@ -359,3 +359,18 @@ def test_resume_continues_a_stopped_run_to_the_same_loss(tmp_path):
     other.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match="another configuration"):
         train_lm(other, tokens, checkpoint=ckpt, resume=True, steps=10, batch_size=4)
+
+
+def test_compile_uses_xla_on_tensorflow_and_saves_auto(tmp_path, backend):
+    from mlfoundations.transformer import load_gpt
+
+    model = _compiled_tiny_gpt(10)
+    # Keras' "auto" is eager graphs for TensorFlow on CPU; the GPT asks for XLA there
+    assert model.jit_compile is (True if backend == "tensorflow" else model.jit_compile)
+    assert model.get_compile_config()["jit_compile"] == "auto"
+    ids = (np.arange(4 * 16).reshape(4, 16) % 13).astype("int32")
+    model.train_on_batch(ids, ids)  # builds the optimizer's slots, saved with the model
+    model.save(tmp_path / "m.keras")
+    again = load_gpt(tmp_path / "m.keras")
+    assert again.compiled and again.optimizer is not None
+    assert again.get_compile_config()["jit_compile"] == "auto"
