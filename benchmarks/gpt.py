@@ -24,6 +24,21 @@ Generation: ``generate`` of ``--new-tokens`` characters from a one-character pro
 the KV cache and without it (tokens per second, best of two). A benchmark, not a test:
 numbers depend on the machine and its load.
 
+Where the time goes (2 CPU cores, 2026-12-02):
+
+* TensorFlow: Keras compiles with XLA only when asked on a CPU-only machine
+  (``GPT.compile`` asks): 78 ms per step as a plain graph, 41 ms under XLA, 62 ms under XLA
+  with oneDNN turned off (the book's runs turn it off for reproducible rounding; this
+  benchmark keeps TensorFlow's default);
+* PyTorch: the Keras step launched 5,070 aten operations against plain PyTorch's 2,159,
+  most of them per-variable optimizer kernels: Keras' fused ``torch._foreach`` AdamW is used
+  only for the exact built-in class, which a subclass lost. With
+  ``backend.optimizer_class`` and a one-call global norm and clipping it launches 2,507;
+  the rest is Keras' per-layer bookkeeping in an eager step;
+* JAX: the jitted forward + backward alone takes as long as ``train_on_batch`` (the Keras
+  overhead is small); its backward pass is 5-7× its forward on XLA's CPU backend. Running
+  the projections on (B·T, D) matrices instead of (B, T, D) cut it by a quarter.
+
 On a GPU (``nvidia-smi`` lists one and the backend sees it) both run there, the plain
 PyTorch model on ``cuda``, and the table adds model FLOPs utilisation: the step's matmul
 FLOPs (``reference.scaling.detailed_training_flops``, forward + backward) per second over
