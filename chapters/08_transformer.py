@@ -494,7 +494,11 @@ for backend_name in ("tensorflow", "jax", "torch"):
         generation_rows.extend(bench.get("generation", []))
 if bench_rows:
     _ = run.table(bench_rows, title="benchmarks/gpt.py: median ms per training step")
-    _ = run.table(generation_rows, title="benchmarks/gpt.py: generation, tokens per second")
+    n_new = bench["settings"]["new_tokens"]
+    _ = run.table(
+        generation_rows,
+        title=f"benchmarks/gpt.py: generating {n_new} characters, tokens per second",
+    )
 else:
     print("no benchmark results committed yet")
 
@@ -515,7 +519,7 @@ else:
 # every weight, and what remains is Keras' per-layer bookkeeping. On JAX the whole step is one
 # XLA program; its backward pass, not Keras, is the cost on a CPU. The generation table shows
 # the KV cache: on JAX, where a call costs little beyond its arithmetic, the cache pays off;
-# on the eager backends, at 64 characters of context, each new character costs about one call
+# on the eager backends, with that short a context, each new character costs about one call
 # either way. The docstring of `benchmarks/gpt.py` keeps the profiles behind these sentences.
 
 # %% [markdown]
