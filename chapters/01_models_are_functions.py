@@ -4,7 +4,7 @@
 # A model is a function f(x; θ) → ŷ: the architecture fixes its shape,
 # training fills in its numbers.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 10–20 s, full ≈ 20 s on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 8–14 s, full ≈ 20 s on 2 CPU cores
 #
 # Strip away the vocabulary and every model in this book, from a straight line to a GPT,
 # is the same object: a function of an input $x$ and a set of numbers $\theta$,

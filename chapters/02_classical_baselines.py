@@ -3,7 +3,7 @@
 #
 # The score to beat on every dataset of the book, and how a decision tree picks its questions.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 20 s, full ≈ 1 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 15–18 s, full ≈ 1 min on 2 CPU cores
 #
 # A number means little on its own. "The MLP reaches 97 % on wine" is impressive if a
 # one-line logistic regression gets 80 %, and a waste of effort if it gets 97 % too. So

@@ -3,7 +3,7 @@
 #
 # Closed form, descent and Keras; learning rate, batches, penalties, overfitting, standard errors.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 10–20 s, full ≈ 30 s on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 10–15 s, full ≈ 30 s on 2 CPU cores
 #
 # Linear regression is the smallest model that is trained the way every network in this
 # book is trained: predict, measure the error with a loss, follow the gradient downhill.

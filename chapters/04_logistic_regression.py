@@ -3,7 +3,7 @@
 #
 # Sigmoid, cross-entropy and its chain-rule gradient; NumPy, Keras and scikit-learn agree.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 10–15 s, full ≈ 15 s on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 10–12 s, full ≈ 15 s on 2 CPU cores
 #
 # Linear regression predicts a number. To predict a yes/no answer we keep the linear score
 # $z = x^\top w + b$ (the *logit*) and squash it into a probability. The loss changes from

@@ -3,7 +3,7 @@
 #
 # Affine layers with a non-linearity between them, trained by the chain rule run backwards.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick < 1 min, full ≈ 1 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 18–31 s, full ≈ 1 min on 2 CPU cores
 #
 # A logistic regression draws one straight line through the input space. Many problems
 # need a curved boundary. A *multilayer perceptron* (MLP) composes simple units: each

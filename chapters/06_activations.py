@@ -3,7 +3,7 @@
 #
 # The non-linearities of deep learning: their derivatives, their effect on gradients, their cost.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 20–50 s, full ≈ 1 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 12–26 s, full ≈ 1 min on 2 CPU cores
 #
 # Chapter 5 showed that without a non-linearity a deep network is one matrix. *Which*
 # non-linearity we pick matters for a second reason: backpropagation multiplies by its

@@ -5,7 +5,7 @@
 # lookup), and word2vec learns those vectors from co-occurrence: ours, in Keras on every
 # backend, against gensim's C implementation.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 40–60 s, full ≈ 4–8 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 14–20 s, full ≈ 4–8 min on 2 CPU cores
 #
 # A language model never sees text. It sees a sequence of integers, one per *token*, and
 # the first thing it does with each integer is look up a row of a table: the token's

@@ -4,7 +4,7 @@
 # AdamW, warmup and cosine decay, gradient clipping and early stopping, each written from its
 # equations in NumPy, matched by Keras, and put to the test by ablation on one small task.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 25 s, full ≈ 3 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 22–23 s, full ≈ 3 min on 2 CPU cores
 #
 # Modern networks, language models included, are trained with nearly the same four-part
 # recipe: the AdamW optimizer, a learning rate that ramps up (warmup) and then decays along

@@ -4,7 +4,7 @@
 # Counting parameters and FLOPs, fitting Chinchilla's law as the paper describes, and an isoFLOP
 # sweep of small GPTs on a laptop.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 20–55 s, full ≈ 8 min on JAX
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 28–44 s, full ≈ 8 min on JAX
 # (the 41-run sweep 5 min, the fit 2 min) on 2 CPU cores
 #
 # How good can a language model get for a given amount of computation, and should that

@@ -5,7 +5,7 @@
 # errors, perplexity and BLEU, measured the way scikit-learn and Keras measure them, and why
 # one number is never enough.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick ≈ 45 s, full ≈ 1.5 min on 2 CPU cores
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 12–14 s, full ≈ 1.5 min on 2 CPU cores
 #
 # A model is only as good as the number we judge it by, and every number hides something:
 # accuracy hides the rare class, ROC AUC hides the false alarms, a confident probability
