@@ -46,10 +46,18 @@ __all__ = [
 
 _PACKAGE = "mlfoundations"
 
-# A note on 2-D projections. Every Dense layer here sees its input as (B·T, D), reshaped
-# back after: the weights' gradient is then one matrix product. Fed (B, T, D), the
-# backward pass contracts over two axes, which XLA's CPU backend runs about 1.3× slower:
-# a GPT step on JAX took 148 ms that way and 111 ms this way (benchmarks/gpt.py settings).
+
+def _per_token(project, x):
+    """``project`` applied to every position of ``x`` (B, T, D) as one (B·T, D) matrix.
+
+    The weights' gradient is then one matrix product. Fed (B, T, D), the backward pass
+    contracts over two axes, which XLA's CPU backend runs about 1.3× slower: a GPT step on
+    JAX took 148 ms that way and 111 ms this way (benchmarks/gpt.py settings).
+    Returns (B, T, D_out).
+    """
+    B, T = ops.shape(x)[0], ops.shape(x)[1]
+    y = project(ops.reshape(x, (-1, ops.shape(x)[-1])))  # (B·T, D_out)
+    return ops.reshape(y, (B, T, ops.shape(y)[-1]))
 
 
 def causal_mask(T: int):
@@ -167,14 +175,13 @@ class CausalSelfAttention(layers.Layer):
     def _qkv(self, x):
         B, T = ops.shape(x)[0], ops.shape(x)[1]
         hd = self.n_embd // self.n_head
-        qkv = self.c_attn(ops.reshape(x, (-1, self.n_embd)))  # (B·T, 3D): 2-D, see the note
-        qkv = ops.reshape(qkv, (B, T, 3, self.n_head, hd))  # (B, T, 3, H, hd)
+        qkv = ops.reshape(_per_token(self.c_attn, x), (B, T, 3, self.n_head, hd))
         return qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # each (B, T, H, hd)
 
     def _out(self, y, training=None):
         B, T = ops.shape(y)[0], ops.shape(y)[1]
-        y = self.c_proj(ops.reshape(y, (-1, self.n_embd)))  # merge heads, (B·T, D)
-        return self.resid_dropout(ops.reshape(y, (B, T, self.n_embd)), training=training)
+        y = ops.reshape(y, (B, T, self.n_embd))  # merge heads, (B, T, D)
+        return self.resid_dropout(_per_token(self.c_proj, y), training=training)
 
     def call(self, x, training=None, return_attention_scores=False):
         q, k, v = self._qkv(x)  # (B, T, H, hd)
@@ -272,11 +279,10 @@ class TransformerBlock(layers.Layer):
         self.c_proj.build((None, None, 4 * self.n_embd))
 
     def mlp(self, x, training=None):
-        B, T = ops.shape(x)[0], ops.shape(x)[1]
-        x = ops.reshape(x, (-1, self.n_embd))  # (B·T, D): 2-D, see the note
-        h = ops.gelu(self.c_fc(x), approximate=False)  # (B·T, 4D), exact GELU as nanoGPT
-        y = ops.reshape(self.c_proj(h), (B, T, self.n_embd))
-        return self.mlp_dropout(y, training=training)
+        def feed_forward(x):  # (B·T, D) -> (B·T, D), exact GELU as nanoGPT
+            return self.c_proj(ops.gelu(self.c_fc(x), approximate=False))
+
+        return self.mlp_dropout(_per_token(feed_forward, x), training=training)
 
     def call(self, h, training=None, return_attention_scores=False):
         a = self.attn(
@@ -400,7 +406,7 @@ class GPT(keras.Model):
         # Keras skips compiling a loaded model whose class overrides compile(); this one
         # only adds a default, so a loaded checkpoint is compiled as Keras would do it
         self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
+        if self.built and self.optimizer is not None:
             self.optimizer.build(self.trainable_variables)  # its slots, for the weights
 
     def build(self, input_shape=None):
@@ -424,13 +430,9 @@ class GPT(keras.Model):
 
     def _logits(self, h):
         h = self.ln_f(h)
-        B, T = ops.shape(h)[0], ops.shape(h)[1]
-        h = ops.reshape(h, (-1, self.config.n_embd))  # (B·T, D): 2-D, see the note
-        if self.lm_head is None:
-            logits = ops.matmul(h, ops.transpose(self.wte.embeddings))  # (B·T, V)
-        else:
-            logits = self.lm_head(h)
-        return ops.reshape(logits, (B, T, self.config.vocab_size))
+        if self.lm_head is None:  # tied: the token table is the output matrix
+            return _per_token(lambda h: ops.matmul(h, ops.transpose(self.wte.embeddings)), h)
+        return _per_token(self.lm_head, h)  # (B, T, V)
 
     def __call__(self, ids, *args, **kwargs):
         if not (ops.is_tensor(ids) or keras.backend.is_keras_tensor(ids)):
