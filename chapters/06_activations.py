@@ -148,6 +148,7 @@ print(
 gate_in = np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0], dtype="float32")
 x_gated = np.concatenate([np.ones_like(gate_in), gate_in])[None, :]  # (1, 14) = [a | b]
 gated_rows = []
+v_gated = np.ones((1, len(gate_in)), dtype="float32")
 for name in ["glu", "swiglu"]:
     out_ref = getattr(ref, name)(x_gated)  # (1, 7)
     out_keras = keras.ops.convert_to_numpy(getattr(activations, name)(x_gated))
@@ -158,8 +159,6 @@ for name in ["glu", "swiglu"]:
             **{f"b = {b:g}": o for b, o in zip(gate_in, out_ref[0], strict=True)},
         }
     )
-v_gated = np.ones((1, len(gate_in)), dtype="float32")
-for name in ["glu", "swiglu"]:
     grad_gap = np.abs(
         vjp(getattr(activations, name), x_gated, v_gated)
         - getattr(ref, name + "_grad")(x_gated, v_gated)

@@ -149,7 +149,7 @@ def swiglu(x, axis: int = -1):
     """
     x = keras_input(x)
     a, b = ops.split(x, 2, axis=check_even_axis(tuple(x.shape), axis, "x"))
-    return a * (b * ops.sigmoid(b))
+    return a * silu(b)
 
 
 ACTIVATIONS: dict[str, Callable] = {
