@@ -423,13 +423,13 @@ run.figure(fig, "isoflop_page_run")
 # %%
 import json
 
-sweeps = sorted(
-    (chapters_dir().parent / "benchmarks" / "results").glob("scaling_sweep_*.json"),
-    key=lambda path: (json.loads(path.read_text(encoding="utf-8"))["date"], path.name),
-)
+sweeps = {
+    path: json.loads(path.read_text(encoding="utf-8"))
+    for path in (chapters_dir().parent / "benchmarks" / "results").glob("scaling_sweep_*.json")
+}
 if sweeps:
-    full_path = sweeps[-1]  # the newest committed sweep
-    full = json.loads(full_path.read_text(encoding="utf-8"))
+    full_path = max(sweeps, key=lambda path: (sweeps[path]["date"], path.name))  # the newest
+    full = sweeps[full_path]
     full_fit = ref.ChinchillaFit.from_constants(full["fit"])
     full_N = np.array([r["N"] for r in full["rows"]], float)
     print(

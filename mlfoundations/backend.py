@@ -336,8 +336,9 @@ def xla_on_cpu(jit_compile="auto"):
     """``jit_compile`` for ``Model.compile`` of a model whose every op XLA supports.
 
     Keras' ``"auto"`` turns XLA off for TensorFlow on a machine without a GPU (some ops have
-    no XLA kernel there). For the GPT of chapter 8 that doubles the step: 62 ms as a plain
-    ``tf.function`` graph, 35 ms compiled by XLA (nanoGPT's configuration, 2 CPU cores).
+    no XLA kernel there). For the GPT of chapter 8 that about doubles the step: 78 ms as a
+    plain ``tf.function`` graph, 41 ms compiled by XLA (nanoGPT's configuration, 2 CPU
+    cores; the profile notes of ``benchmarks/gpt.py``).
     So ``"auto"`` becomes ``True`` on TensorFlow; JAX always compiles with XLA, and PyTorch
     keeps Keras' choice (eager). An explicit ``True``/``False`` is returned unchanged.
     """

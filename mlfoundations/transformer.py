@@ -390,7 +390,7 @@ class GPT(keras.Model):
 
     def compile(self, *args, jit_compile="auto", **kwargs):
         """:meth:`keras.Model.compile`, with XLA on TensorFlow's CPU too
-        (:func:`mlfoundations.backend.xla_on_cpu`: 1.7× faster steps there)."""
+        (:func:`mlfoundations.backend.xla_on_cpu`: about twice as fast there)."""
         self._jit_request = jit_compile
         super().compile(*args, jit_compile=xla_on_cpu(jit_compile), **kwargs)
 
