@@ -82,17 +82,10 @@ def main(argv=None) -> int:
     # compute-optimal allocation at each budget, with the bootstrap's spread
     budgets = np.array(grid["compute_budgets"], float)
     best = ref.compute_optimal(budgets, fit)
-    resampled = np.array(
-        [
-            ref.compute_optimal(
-                budgets, ref.ChinchillaFit.from_constants(constants)
-            ).tokens_per_param
-            for constants in (
-                {k: boot[k][i] for k in ("E", "A", "B", "alpha", "beta")}
-                for i in range(len(boot["alpha"]))
-            )
-        ]
-    )  # (n_boot, n_budgets)
+    resampled = []  # tokens per parameter at each budget, one row per bootstrap refit
+    for i in range(len(boot["alpha"])):
+        refit = ref.ChinchillaFit.from_constants({k: boot[k][i] for k in fit.as_dict()})
+        resampled.append(ref.compute_optimal(budgets, refit).tokens_per_param)
     lo, hi = np.percentile(resampled, [5, 95], axis=0)
     allocation = [
         {
