@@ -356,6 +356,8 @@ def optimizer_class(cls: type) -> type:
     from the swapped class to keep that path: ``class RecipeAdamW(optimizer_class(AdamW))``.
     Other backends compile the update, and get ``cls`` back.
     """
+    if not isinstance(cls, type):
+        raise TypeError(f"cls must be an optimizer class, got {type(cls).__name__} {cls!r}")
     if active_backend() != "torch":
         return cls
     return type(cls.__new__(cls))  # Keras' __new__ picks the class; __init__ is not run
@@ -370,6 +372,9 @@ def global_norm(tensors):
     """
     from keras import ops
 
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("tensors must hold at least one tensor, got none")
     if active_backend() == "torch":
         import torch
 

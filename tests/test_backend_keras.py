@@ -185,6 +185,8 @@ def test_global_norm_and_scale_all_match_numpy():
     expected = np.sqrt(sum(float(np.sum(a.astype("float64") ** 2)) for a in arrays))
     norm = mlf_backend.global_norm(tensors)
     np.testing.assert_allclose(float(keras.ops.convert_to_numpy(norm)), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="tensors must hold at least one tensor"):
+        mlf_backend.global_norm([])
     scaled = mlf_backend.scale_all(tensors, keras.ops.convert_to_tensor(0.5))
     for a, s in zip(arrays, scaled, strict=True):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(s), 0.5 * a, rtol=1e-7)
@@ -199,3 +201,5 @@ def test_optimizer_class_keeps_the_backends_fast_path(backend):
     # what keras.optimizers.AdamW(...) really builds on this backend is our base class
     assert type(keras.optimizers.AdamW(learning_rate=1e-3)) is fast
     assert issubclass(RecipeAdamW, fast)
+    with pytest.raises(TypeError, match="cls must be an optimizer class"):
+        mlf_backend.optimizer_class(keras.optimizers.AdamW(learning_rate=1e-3))
