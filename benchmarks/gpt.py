@@ -15,11 +15,15 @@ forward, cross-entropy, backward, clipping to global norm 1, AdamW (β 0.9/0.99,
   :func:`mlfoundations.optim.recipe`, one ``train_on_batch`` per step (a compiled step on
   TensorFlow and JAX, eager on the torch backend).
 
-Steps are timed one by one after a warm-up; the table gives the median. The plain PyTorch
-step is timed in a process of its own, once before and once after the Keras step (the
-baseline is the mean of the two medians): sharing one process, each framework's idle worker
-threads keep spinning for a while after its last kernel and steal the CPU from the other
-(on TensorFlow the plain PyTorch step took 66 ms instead of 35 ms that way).
+Steps are timed one by one after a warm-up; the table gives medians. The plain PyTorch
+step is timed in a process of its own (sharing one process, each framework's idle worker
+threads keep spinning for a while after its last kernel and steal the CPU from the other: on
+TensorFlow the plain PyTorch step took 66 ms instead of 35 ms that way), in ``--rounds``
+alternating with the Keras step: plain, Keras, plain, ..., plain. The ratio is the median over
+rounds of the Keras time over the mean of the plain runs either side, so that a drift of the
+machine's speed during the run cancels (this host's plain step drifted from 35 to 59 ms in one
+night). Both processes run with ``backend.reuse_freed_memory()`` (``--malloc reuse``; see
+JAX below), so the baseline gets every allocator advantage the Keras step gets.
 Generation: ``generate`` of ``--new-tokens`` characters from a one-character prompt, with
 the KV cache and without it (tokens per second, best of two). A benchmark, not a test:
 numbers depend on the machine and its load.
@@ -36,8 +40,15 @@ Where the time goes (2 CPU cores, 2026-12-02):
   ``backend.optimizer_class`` and a one-call global norm and clipping it launches 2,507;
   the rest is Keras' per-layer bookkeeping in an eager step;
 * JAX: the jitted forward + backward alone takes as long as ``train_on_batch`` (the Keras
-  overhead is small); its backward pass is 5-7× its forward on XLA's CPU backend. Running
-  the projections on (B·T, D) matrices instead of (B, T, D) cut it by a quarter.
+  overhead is small). It grew faster than the model: one block 8.6 ms, two 17 ms, three
+  37 ms, four 50 ms (forward + backward, forward 10.6 ms). The cause was memory, not
+  arithmetic: XLA's CPU runtime mallocs the step's 51 MiB scratch buffer on every call, and
+  glibc serves blocks above 32 MiB as fresh ``mmap`` pages that the kernel zeroes on first
+  touch: 13,900 minor page faults per step (``page faults/step``). With
+  ``backend.reuse_freed_memory()`` in both processes: 0 faults, the Keras step 68 → 48 ms
+  and its ratio 1.62 → 1.05 (``--malloc default --out benchmarks/results/malloc_default``
+  reproduces the first; plain PyTorch gains less: 574 → 6 faults per step). Running the
+  projections on (B·T, D) matrices instead of (B, T, D) had cut the step by a quarter.
 
 On a GPU (``nvidia-smi`` lists one and the backend sees it) both run there, the plain
 PyTorch model on ``cuda``, and the table adds model FLOPs utilisation: the step's matmul
@@ -209,6 +220,7 @@ def plain_torch(args) -> dict:
 
     command = [
         sys.executable, __file__, "--plain-only", "--precision", args.precision,
+        "--malloc", args.malloc,
         "--warmup", str(args.warmup), "--blocks", str(args.blocks),
         "--per-block", str(args.per_block),
     ]  # fmt: skip
@@ -218,19 +230,23 @@ def plain_torch(args) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def time_steps(steps: dict, batches: dict, warmup: int, blocks: int, per_block: int) -> dict:
-    """Median seconds per step of each implementation, timed in alternating blocks."""
-    for name, step in steps.items():
-        for _ in range(warmup):
-            step(*batches[name])
-    times = {name: [] for name in steps}
-    for _ in range(blocks):
-        for name, step in steps.items():
-            for _ in range(per_block):
-                start = time.perf_counter()
-                step(*batches[name])
-                times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+def minor_faults() -> int:
+    """Minor page faults of this process so far (pages the kernel had to map and zero)."""
+    import resource  # Unix only, as is what it measures
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def time_step(step, batch, warmup: int, n_steps: int) -> tuple[float, float]:
+    """Median seconds per step after ``warmup`` steps, and minor page faults per step."""
+    for _ in range(warmup):
+        step(*batch)
+    times, faults = [], minor_faults()
+    for _ in range(n_steps):
+        start = time.perf_counter()
+        step(*batch)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)), (minor_faults() - faults) / n_steps
 
 
 def generation_speed(model, new_tokens: int) -> dict:
@@ -253,10 +269,20 @@ def main(argv=None) -> Path:
     parser.add_argument("--blocks", type=int, default=5)
     parser.add_argument("--per-block", type=int, default=10)
     parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3, help="Keras blocks between plain runs")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument(
+        "--malloc", choices=("reuse", "default"), default="reuse",
+        help="reuse: backend.reuse_freed_memory() in both processes (default); "
+        "default: glibc's own settings",
+    )  # fmt: skip
     parser.add_argument("--plain-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.malloc == "reuse":
+        from mlfoundations.backend import reuse_freed_memory
+
+        reuse_freed_memory()  # before the first large allocation of either framework
     if args.plain_only:  # the child process that times plain PyTorch alone
         import json
 
@@ -266,10 +292,8 @@ def main(argv=None) -> Path:
         step, n_params = torch_gpt(0, device, args.precision)
         x, y = _batch()
         batch = (torch.from_numpy(x).long().to(device), torch.from_numpy(y).long().to(device))
-        median = time_steps(
-            {"plain": step}, {"plain": batch}, args.warmup, args.blocks, args.per_block
-        )
-        print(json.dumps({"median": median["plain"], "params": n_params}))
+        median, faults = time_step(step, batch, args.warmup, args.blocks * args.per_block)
+        print(json.dumps({"median": median, "faults": faults, "params": n_params}))
         return None
 
     import keras
@@ -287,18 +311,29 @@ def main(argv=None) -> Path:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     load_before = os.getloadavg()[0]
     x, y = _batch()
-    timing = (args.warmup, args.blocks, args.per_block)
-    before = plain_torch(args)
+    timing = (args.warmup, args.blocks * args.per_block)
+    # Rounds: plain, Keras, plain, Keras, ..., plain. Each Keras block is compared with the
+    # plain PyTorch runs on either side of it, so a drift of the host's speed during the run
+    # (this one drifted by a quarter within an hour) moves both sides of a ratio together.
+    plain = [plain_torch(args)]
     keras_step, model = keras_gpt(0)
-    assert model.count_params() == before["params"], (model.count_params(), before["params"])
-    keras_median = time_steps({"Keras GPT": keras_step}, {"Keras GPT": (x, y)}, *timing)
-    after = plain_torch(args)
+    assert model.count_params() == plain[0]["params"], (model.count_params(), plain[0]["params"])
+    keras_runs, keras_faults, ratios = [], [], []
+    for _ in range(args.rounds):
+        median, faults = time_step(keras_step, (x, y), *timing)
+        keras_runs.append(median)
+        keras_faults.append(faults)
+        plain.append(plain_torch(args))
+        ratios.append(keras_runs[-1] / ((plain[-2]["median"] + plain[-1]["median"]) / 2))
     medians = {
-        "plain PyTorch": (before["median"] + after["median"]) / 2,
-        **keras_median,
+        "plain PyTorch": float(np.median([p["median"] for p in plain])),
+        "Keras GPT": float(np.median(keras_runs)),
+    }
+    faults = {
+        "plain PyTorch": float(np.median([p["faults"] for p in plain])),
+        "Keras GPT": float(np.median(keras_faults)),
     }
     tokens = BATCH * CONFIG["block_size"]
-    base = medians["plain PyTorch"]
     flops_per_step = float(detailed_training_flops(TransformerConfig(**CONFIG, bias=False), tokens))
     gpu_name = gpus[0]["name"] if gpus else None
     # Without a GPU there is no published peak to compare with: MFU is left out.
@@ -315,7 +350,9 @@ def main(argv=None) -> Path:
             "device": where[name],
             "ms/step": 1000 * t,
             "tokens/s": tokens / t,
-            "ratio vs plain PyTorch": t / base,
+            # Keras: the median of the per-round ratios (each against its neighbours)
+            "ratio vs plain PyTorch": 1.0 if name == "plain PyTorch" else float(np.median(ratios)),
+            "page faults/step": faults[name],
         }
         if peak is not None and where[name] == "cuda":
             row["MFU"] = flops_per_step / t / (peak * 1e12)
@@ -337,7 +374,10 @@ def main(argv=None) -> Path:
         "timed_steps": args.blocks * args.per_block,
         "new_tokens": args.new_tokens,
         "torch_threads": torch.get_num_threads(),
-        "plain_pytorch_ms_before_after": [1000 * before["median"], 1000 * after["median"]],
+        "rounds": args.rounds,
+        "plain_pytorch_ms_per_run": [round(1000 * p["median"], 2) for p in plain],
+        "keras_ms_per_round": [round(1000 * t, 2) for t in keras_runs],
+        "ratio_per_round": [round(r, 4) for r in ratios],
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "cpu_count": os.cpu_count(),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
@@ -345,6 +385,7 @@ def main(argv=None) -> Path:
         "keras": keras.__version__,
         "torch": torch.__version__,
         "precision": args.precision,
+        "malloc": args.malloc,
         "gpu": gpu_name,
         "peak_tflops": peak,
         "model_flops_per_step": flops_per_step,
@@ -355,9 +396,11 @@ def main(argv=None) -> Path:
         + "\n\n"
         f"nanoGPT's Shakespeare-char CPU configuration, batch {BATCH}, median of "
         f"{settings['timed_steps']} steps after {args.warmup} warm-up steps, "
-        f"torch threads {settings['torch_threads']}, {settings['date']}; plain PyTorch timed "
-        f"in its own process before and after the Keras step: "
-        f"{before['median'] * 1000:.1f} and {after['median'] * 1000:.1f} ms; 1-minute load "
+        f"torch threads {settings['torch_threads']}, malloc {args.malloc!r}, "
+        f"{settings['date']}; {args.rounds} rounds of plain PyTorch (in a process of its own) "
+        f"and Keras, ending with plain PyTorch: plain {settings['plain_pytorch_ms_per_run']} "
+        f"ms, Keras {settings['keras_ms_per_round']} ms; ratio = median of each round's Keras "
+        f"time over its two neighbours' mean {settings['ratio_per_round']}; 1-minute load "
         f"average {settings['load_average_1min']} (before, after) on {os.cpu_count()} CPUs: "
         "a load above the CPU count means other processes shared the cores.\n\n"
         + format_table(rows, floatfmt=".3g", style="markdown")
