@@ -364,8 +364,9 @@ def reuse_freed_memory(keep_bytes: int = 1 << 30) -> bool:
 
     It changes ``malloc`` for the whole process from here on (up to ``keep_bytes`` of freed
     memory stays with the process instead of going back to the system), so the book calls
-    it where it measured the gain: JAX training on a CPU, and both sides of the benchmark. Returns ``True`` if applied, ``False`` where there is no
-    glibc (macOS, Windows, musl), which changes nothing there.
+    it where it measured the gain: JAX training on a CPU, and both sides of the benchmark.
+    Returns ``True`` if applied, ``False`` where there is no glibc (macOS, Windows, musl),
+    which changes nothing there.
     """
     import ctypes
     import ctypes.util
