@@ -386,7 +386,7 @@ for options in ({"temperature": 1.0}, {"temperature": 0.5}, {"top_k": 3}, {"top_
 _ = run.table(rows, floatfmt=".3f", title=f"Next character after {line[:12]!r}")
 
 # %%
-n_chars = run.size(80, 300)
+n_chars = run.size(60, 300)
 prompt = np.array([stoi[c] for c in "\n"])
 settings = [
     {"temperature": 0.0},
