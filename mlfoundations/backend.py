@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .checks import check_seed
+from .checks import check_positive_int, check_seed
 
 BACKENDS: tuple[str, ...] = ("tensorflow", "jax", "torch")
 """The Keras backends this project supports and tests."""
@@ -371,9 +371,7 @@ def reuse_freed_memory(keep_bytes: int = 1 << 30) -> bool:
     import ctypes
     import ctypes.util
 
-    keep_bytes = int(keep_bytes)
-    if keep_bytes < 0:
-        raise ValueError(f"keep_bytes must be >= 0, got {keep_bytes}")
+    keep_bytes = check_positive_int(keep_bytes, "keep_bytes", minimum=0)
     if not sys.platform.startswith("linux"):
         return False
     try:

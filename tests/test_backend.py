@@ -44,5 +44,11 @@ def test_reuse_freed_memory_stops_the_page_faults_of_a_repeated_large_buffer():
 
 
 def test_reuse_freed_memory_rejects_a_negative_size():
-    with pytest.raises(ValueError, match="keep_bytes must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="keep_bytes must be an integer >= 0, got -1"):
         mlf_backend.reuse_freed_memory(-1)
+
+
+@pytest.mark.parametrize("bad", [1.5, "1GB", True])
+def test_reuse_freed_memory_rejects_a_size_that_is_not_an_integer(bad):
+    with pytest.raises(TypeError, match="keep_bytes must be an integer"):
+        mlf_backend.reuse_freed_memory(bad)
