@@ -221,8 +221,7 @@ def plain_torch(args) -> dict:
     command = [
         sys.executable, __file__, "--plain-only", "--precision", args.precision,
         "--malloc", args.malloc,
-        "--warmup", str(args.warmup), "--blocks", str(args.blocks),
-        "--per-block", str(args.per_block),
+        "--warmup", str(args.warmup), "--steps", str(args.steps),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -266,10 +265,9 @@ def generation_speed(model, new_tokens: int) -> dict:
 def main(argv=None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--blocks", type=int, default=5)
-    parser.add_argument("--per-block", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=50, help="timed steps per run")
     parser.add_argument("--new-tokens", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=3, help="Keras blocks between plain runs")
+    parser.add_argument("--rounds", type=int, default=3, help="Keras runs, each between two plain")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument(
@@ -279,6 +277,9 @@ def main(argv=None) -> Path:
     )  # fmt: skip
     parser.add_argument("--plain-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    for name in ("warmup", "steps", "rounds", "new_tokens"):
+        if getattr(args, name) < (0 if name == "warmup" else 1):
+            parser.error(f"--{name.replace('_', '-')} must be >= {0 if name == 'warmup' else 1}")
     if args.malloc == "reuse":
         from mlfoundations.backend import reuse_freed_memory
 
@@ -292,7 +293,7 @@ def main(argv=None) -> Path:
         step, n_params = torch_gpt(0, device, args.precision)
         x, y = _batch()
         batch = (torch.from_numpy(x).long().to(device), torch.from_numpy(y).long().to(device))
-        median, faults = time_step(step, batch, args.warmup, args.blocks * args.per_block)
+        median, faults = time_step(step, batch, args.warmup, args.steps)
         print(json.dumps({"median": median, "faults": faults, "params": n_params}))
         return None
 
@@ -311,10 +312,8 @@ def main(argv=None) -> Path:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     load_before = os.getloadavg()[0]
     x, y = _batch()
-    timing = (args.warmup, args.blocks * args.per_block)
-    # Rounds: plain, Keras, plain, Keras, ..., plain. Each Keras block is compared with the
-    # plain PyTorch runs on either side of it, so a drift of the host's speed during the run
-    # (this one drifted by a quarter within an hour) moves both sides of a ratio together.
+    timing = (args.warmup, args.steps)
+    # plain, Keras, plain, ..., plain: each Keras run is compared with its two neighbours
     plain = [plain_torch(args)]
     keras_step, model = keras_gpt(0)
     assert model.count_params() == plain[0]["params"], (model.count_params(), plain[0]["params"])
@@ -371,7 +370,7 @@ def main(argv=None) -> Path:
         **CONFIG,
         "batch": BATCH,
         "warmup": args.warmup,
-        "timed_steps": args.blocks * args.per_block,
+        "timed_steps": args.steps,
         "new_tokens": args.new_tokens,
         "torch_threads": torch.get_num_threads(),
         "rounds": args.rounds,
