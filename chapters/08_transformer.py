@@ -500,17 +500,20 @@ for backend_name in ("tensorflow", "jax", "torch"):
         generation_rows.extend(bench.get("generation", []))
 if bench_rows:
     _ = run.table(bench_rows, title="benchmarks/gpt.py: median ms per training step")
-    malloc_rows = []  # the JAX step with glibc's own malloc settings, then with reuse
-    for label, path in (
-        ("glibc's default", ROOT / "benchmarks" / "results" / "malloc_default" / "gpt_jax.json"),
-        ("reuse_freed_memory()", ROOT / "benchmarks" / "results" / "gpt_jax.json"),
-    ):
-        if path.exists():
-            found = json.loads(path.read_text())["rows"]
-            keras_row = next(r for r in found if r["implementation"] == "Keras GPT")
-            keep = ("ms/step", "ratio vs plain PyTorch", "page faults/step")
-            malloc_rows.append({"malloc": label, **{k: keras_row[k] for k in keep}})
-    if len(malloc_rows) == 2:
+    # the JAX Keras step again, next to the same benchmark run with glibc's own malloc settings
+    default_path = ROOT / "benchmarks" / "results" / "malloc_default" / "gpt_jax.json"
+    if default_path.exists():
+        runs = (
+            ("glibc's default", json.loads(default_path.read_text())["rows"]),
+            ("reuse_freed_memory()", [r for r in bench_rows if r["backend"] == "jax"]),
+        )
+        keep = ("ms/step", "ratio vs plain PyTorch", "page faults/step")
+        malloc_rows = [
+            {"malloc": label, **{k: row[k] for k in keep}}
+            for label, rows in runs
+            for row in rows
+            if row["implementation"] == "Keras GPT"
+        ]
         title = "benchmarks/gpt.py on JAX: the Keras step under two malloc settings (both sides)"
         _ = run.table(malloc_rows, title=title)
     n_new = bench["settings"]["new_tokens"]
