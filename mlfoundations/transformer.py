@@ -455,6 +455,10 @@ class GPT(keras.Model):
             )
         if not training:
             _check_concrete_ids(ids, self.config.vocab_size)
+        return self._forward(ids, training)
+
+    def _forward(self, ids, training=None):
+        """:meth:`call` without the checks (``ids`` may be traced): (B, T) → (B, T, V)."""
         h = self._embed(ids, training=training)  # (B, T, D)
         for block in self.blocks:
             h = block(h, training=training)
@@ -492,11 +496,18 @@ class GPT(keras.Model):
         B, t = ids.shape[0], ids.shape[1]
         if start + t > self.config.block_size:
             raise ValueError(f"positions up to {start + t} exceed block_size")
-        if cache is None:
-            c = self.config
-            shape = (B, c.block_size, c.n_head, c.n_embd // c.n_head)
-            dtype = self.compute_dtype  # bfloat16 under --precision bf16
-            cache = [(ops.zeros(shape, dtype), ops.zeros(shape, dtype)) for _ in self.blocks]
+        return self._decode(ids, self._empty_cache(B) if cache is None else cache, start)
+
+    def _empty_cache(self, batch_size: int):
+        """Zeroed key/value buffers, one ``(k, v)`` pair per block, each
+        (batch_size, block_size, H, D/H) in the compute dtype (bfloat16 under bf16)."""
+        c = self.config
+        shape = (batch_size, c.block_size, c.n_head, c.n_embd // c.n_head)
+        dtype = self.compute_dtype
+        return [(ops.zeros(shape, dtype), ops.zeros(shape, dtype)) for _ in self.blocks]
+
+    def _decode(self, ids, cache, start):
+        """:meth:`forward_cached` without the checks: ``start`` may be a traced scalar."""
         h = self._embed(ids, start)
         new_cache = []
         for block, kv in zip(self.blocks, cache, strict=True):
@@ -595,6 +606,73 @@ def load_gpt(path, *, expect: TransformerConfig | None = None) -> GPT:
     return model
 
 
+def _compile(model: GPT, fn):
+    """``fn`` compiled by XLA on JAX and TensorFlow (one program per input shape), as is
+    on PyTorch, whose eager ops are cheap to dispatch.
+
+    Decoding runs the same small forward pass once per token. Op by op, JAX and TensorFlow
+    pay a dispatch cost per op (about 9 and 19 ms per cached step of chapter 8's quick
+    model); one compiled program per step removes it. On JAX the weights are arguments
+    (read from the variables at every call, under a ``StatelessScope``), so a program never
+    holds stale weights; TensorFlow's ``tf.function`` reads its variables when it runs.
+    """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        weights = model.weights
+
+        def pure(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(weights, values, strict=True))):
+                return fn(*args)
+
+        jitted = jax.jit(pure)
+        return lambda *args: jitted([w.value for w in weights], *args)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=True)
+    return fn
+
+
+class _Decoder:
+    """The forward passes :func:`generate` repeats, compiled once per model.
+
+    ``step``: logits (B, V) of new positions given the cache (:meth:`GPT.forward_cached`).
+    ``last``: logits (B, V) at the end of a window without a cache. Compiled, the window is
+    padded on the right to ``block_size`` so that every call has one shape: causality makes
+    the logits at real positions independent of the padding after them.
+    """
+
+    def __init__(self, model: GPT):
+        self.model, self.block = model, model.config.block_size
+        self.padded = keras.backend.backend() in ("jax", "tensorflow")
+        self._step = _compile(model, model._decode)
+        self._last = _compile(model, lambda ids, i: ops.take(model._forward(ids), i, axis=1))
+
+    @staticmethod
+    def _int(x):
+        return ops.convert_to_tensor(np.asarray(x, dtype="int32"))
+
+    def step(self, ids, cache, start: int):
+        if cache is None:
+            cache = self.model._empty_cache(ids.shape[0])
+        return self._step(self._int(ids), cache, self._int(start))
+
+    def last(self, window):
+        n = window.shape[1]
+        if self.padded and n < self.block:
+            window = np.pad(window, ((0, 0), (0, self.block - n)))
+        return self._last(self._int(window), self._int(n - 1))
+
+
+def _decoder(model: GPT) -> _Decoder:
+    """The model's :class:`_Decoder`, made on first use and kept (compiling takes seconds)."""
+    if getattr(model, "_mlf_decoder", None) is None:
+        model._mlf_decoder = _Decoder(model)
+    return model._mlf_decoder
+
+
 def generate(
     model: GPT,
     prompt_ids,
@@ -642,19 +720,18 @@ def generate(
     squeeze = ids.ndim == 1
     ids = ids[None] if squeeze else ids  # (B, T)
     rng = np.random.default_rng(None if seed is None else check_seed(seed))
-    block = model.config.block_size
+    block, decoder = model.config.block_size, _decoder(model)
     cache = None
     for _ in range(max_new_tokens):
         n = ids.shape[1]
         window = ids[:, -block:]
         if kv_cache and cache is not None and n <= block:
-            new = ops.convert_to_tensor(ids[:, -1:].astype("int32"))
-            logits, cache = model.forward_cached(new, cache, start=n - 1)
+            logits, cache = decoder.step(ids[:, -1:], cache, start=n - 1)  # one new position
         elif kv_cache:
-            logits, cache = model.forward_cached(ops.convert_to_tensor(window.astype("int32")))
+            logits, cache = decoder.step(window, None, start=0)  # the whole window
             cache = cache if n < block else None  # a full window will slide: rebuild next step
         else:
-            logits = model(ops.convert_to_tensor(window.astype("int32")))[:, -1]  # (B, V)
+            logits = decoder.last(window)  # (B, V)
         step_seed = int(rng.integers(2**31 - 1))
         nxt = ops.convert_to_numpy(sample(logits, **sample_options, seed=step_seed))  # (B, 1)
         ids = np.concatenate([ids, nxt.astype(np.int64)], axis=1)

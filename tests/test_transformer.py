@@ -207,6 +207,42 @@ def test_kv_cache_gives_the_uncached_tokens_also_past_block_size(temperature):
     np.testing.assert_array_equal(cached, generate(model, prompt, 12, **options))  # same seed
 
 
+def test_compiled_decoding_matches_the_eager_forward_pass():
+    """generate() compiles its steps on JAX and TensorFlow, padding a short window on the
+    right to block_size; causality makes the logits at the real positions those of the
+    unpadded window (float32, tolerance 1e-5)."""
+    from mlfoundations.transformer import GPT, _decoder
+
+    model = GPT(19, 8, n_layer=2, n_head=2, n_embd=16)
+    window = np.array([[1, 2, 3], [4, 5, 6]])
+    expected = _np(model(window))[:, -1]  # (B, V), eager and unpadded
+    np.testing.assert_allclose(_np(_decoder(model).last(window)), expected, atol=1e-5)
+    cached, _ = _decoder(model).step(window, None, start=0)
+    np.testing.assert_allclose(_np(cached), expected, atol=1e-5)
+
+
+def test_generate_follows_the_weights_after_they_change():
+    """The compiled decoding step must read the current weights, not those of its first
+    call (a JAX program that closed over the arrays would keep generating the old text)."""
+    from mlfoundations.transformer import GPT, generate
+
+    model = GPT(19, 8, n_layer=1, n_head=2, n_embd=16)
+    other = GPT(19, 8, n_layer=1, n_head=2, n_embd=16)
+    rng = np.random.default_rng(0)  # weights far from the near-uniform initial model's
+    other.set_weights([rng.normal(size=w.shape).astype("float32") for w in other.weights])
+    prompt = np.array([1, 2, 3])
+    for kv_cache in (True, False):
+        mine = generate(model, prompt, 10, temperature=0, kv_cache=kv_cache)  # compiles
+        theirs = generate(other, prompt, 10, temperature=0, kv_cache=kv_cache)
+        assert not np.array_equal(mine, theirs)  # the two models' texts can be told apart
+        saved = model.get_weights()
+        model.set_weights(other.get_weights())
+        np.testing.assert_array_equal(
+            generate(model, prompt, 10, temperature=0, kv_cache=kv_cache), theirs
+        )
+        model.set_weights(saved)
+
+
 def test_generate_with_the_cache_under_bfloat16():
     """--precision bf16: the cache buffers take the model's compute dtype (a float32 buffer
     updated with bfloat16 keys failed on TensorFlow)."""
