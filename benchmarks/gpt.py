@@ -16,14 +16,17 @@ forward, cross-entropy, backward, clipping to global norm 1, AdamW (β 0.9/0.99,
   TensorFlow and JAX, eager on the torch backend).
 
 Steps are timed one by one after a warm-up; the table gives medians. The plain PyTorch
-step is timed in a process of its own (sharing one process, each framework's idle worker
+step runs in a process of its own (sharing one process, each framework's idle worker
 threads keep spinning for a while after its last kernel and steal the CPU from the other: on
-TensorFlow the plain PyTorch step took 66 ms instead of 35 ms that way), in ``--rounds``
-alternating with the Keras step: plain, Keras, plain, ..., plain. The ratio is the median over
-rounds of the Keras time over the mean of the plain runs either side, so that a drift of the
-machine's speed during the run cancels (this host's plain step drifted from 35 to 59 ms in one
-night). Both processes run with ``backend.reuse_freed_memory()`` (``--malloc reuse``; see
-JAX below), so the baseline gets every allocator advantage the Keras step gets.
+TensorFlow the plain PyTorch step took 66 ms instead of 35 ms that way) that stays alive and
+times ``--steps`` steps whenever asked. The two alternate in ``--rounds`` short rounds,
+plain, Keras, plain, ..., plain, with a 0.1 s pause at each switch for the other side's
+threads to go idle. The ratio is the median over rounds of the Keras time over the mean of
+the plain rounds either side, so that a drift of the machine's speed cancels: this host's
+plain step drifted from 35 to 59 ms in one night, and within a minute by 30 %, which
+rounds of 50 steps in a fresh process each (the previous method) did not cancel. Both
+processes run with ``backend.reuse_freed_memory()`` (``--malloc reuse``; see JAX below),
+so the baseline gets every allocator advantage the Keras step gets.
 Generation: ``generate`` of ``--new-tokens`` characters from a one-character prompt, with
 the KV cache and without it (tokens per second, best of two). A benchmark, not a test:
 numbers depend on the machine and its load.
@@ -213,20 +216,46 @@ def _batch():
     return ids[:, :-1].astype("int32"), ids[:, 1:].astype("int32")
 
 
-def plain_torch(args) -> dict:
-    """Median seconds per step of the plain PyTorch GPT, timed in a process of its own."""
-    import json
-    import subprocess
+PAUSE = 0.1  # seconds between the two sides: the other's worker threads stop spinning
 
-    command = [
-        sys.executable, __file__, "--plain-only", "--precision", args.precision,
-        "--malloc", args.malloc,
-        "--warmup", str(args.warmup), "--steps", str(args.steps),
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"timing plain PyTorch failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+
+class PlainPyTorch:
+    """The plain PyTorch GPT in a process of its own, timing ``n`` steps when asked."""
+
+    def __init__(self, args):
+        import json
+        import subprocess
+        import tempfile
+
+        self._json = json
+        command = [
+            sys.executable, __file__, "--plain-only", "--precision", args.precision,
+            "--malloc", args.malloc, "--warmup", str(args.warmup),
+        ]  # fmt: skip
+        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+        )
+        self.params = self._read()["params"]
+
+    def _read(self) -> dict:
+        line = self._process.stdout.readline()
+        if not line:
+            self._stderr.seek(0)
+            raise RuntimeError(f"timing plain PyTorch failed:\n{self._stderr.read()[-2000:]}")
+        return self._json.loads(line)
+
+    def time(self, n: int) -> tuple[list[float], float]:
+        """Seconds of each of ``n`` steps, and minor page faults per step."""
+        self._process.stdin.write(f"{n}\n")
+        self._process.stdin.flush()
+        out = self._read()
+        return out["times"], out["faults"]
+
+    def close(self):
+        self._process.stdin.close()
+        self._process.wait(timeout=60)
+        self._stderr.close()
 
 
 def minor_faults() -> int:
@@ -236,16 +265,14 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-def time_step(step, batch, warmup: int, n_steps: int) -> tuple[float, float]:
-    """Median seconds per step after ``warmup`` steps, and minor page faults per step."""
-    for _ in range(warmup):
-        step(*batch)
+def time_steps(step, batch, n_steps: int) -> tuple[list[float], float]:
+    """Seconds of each of ``n_steps`` steps, and minor page faults per step."""
     times, faults = [], minor_faults()
     for _ in range(n_steps):
         start = time.perf_counter()
         step(*batch)
         times.append(time.perf_counter() - start)
-    return float(np.median(times)), (minor_faults() - faults) / n_steps
+    return times, (minor_faults() - faults) / max(n_steps, 1)
 
 
 def generation_speed(model, new_tokens: int) -> dict:
@@ -265,9 +292,11 @@ def generation_speed(model, new_tokens: int) -> dict:
 def main(argv=None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--steps", type=int, default=50, help="timed steps per run")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per round and side")
     parser.add_argument("--new-tokens", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=3, help="Keras runs, each between two plain")
+    parser.add_argument(
+        "--rounds", type=int, default=15, help="Keras rounds, each between two plain ones"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument(
@@ -284,7 +313,7 @@ def main(argv=None) -> Path:
         from mlfoundations.backend import reuse_freed_memory
 
         reuse_freed_memory()  # before the first large allocation of either framework
-    if args.plain_only:  # the child process that times plain PyTorch alone
+    if args.plain_only:  # the child process: times plain PyTorch whenever asked
         import json
 
         import torch
@@ -293,8 +322,11 @@ def main(argv=None) -> Path:
         step, n_params = torch_gpt(0, device, args.precision)
         x, y = _batch()
         batch = (torch.from_numpy(x).long().to(device), torch.from_numpy(y).long().to(device))
-        median, faults = time_step(step, batch, args.warmup, args.steps)
-        print(json.dumps({"median": median, "faults": faults, "params": n_params}))
+        time_steps(step, batch, args.warmup)
+        print(json.dumps({"params": n_params}), flush=True)
+        for line in sys.stdin:  # one line per round: the number of steps to time
+            times, faults = time_steps(step, batch, int(line))
+            print(json.dumps({"times": times, "faults": faults}), flush=True)
         return None
 
     import keras
@@ -312,25 +344,33 @@ def main(argv=None) -> Path:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     load_before = os.getloadavg()[0]
     x, y = _batch()
-    timing = (args.warmup, args.steps)
-    # plain, Keras, plain, ..., plain: each Keras run is compared with its two neighbours
-    plain = [plain_torch(args)]
+    # plain, Keras, plain, ..., plain: each Keras round is compared with its two neighbours
+    plain_process = PlainPyTorch(args)
     keras_step, model = keras_gpt(0)
-    assert model.count_params() == plain[0]["params"], (model.count_params(), plain[0]["params"])
-    keras_runs, keras_faults, ratios = [], [], []
-    for _ in range(args.rounds):
-        median, faults = time_step(keras_step, (x, y), *timing)
-        keras_runs.append(median)
-        keras_faults.append(faults)
-        plain.append(plain_torch(args))
-        ratios.append(keras_runs[-1] / ((plain[-2]["median"] + plain[-1]["median"]) / 2))
+    assert model.count_params() == plain_process.params, (
+        model.count_params(),
+        plain_process.params,
+    )
+    time_steps(keras_step, (x, y), args.warmup)
+    try:
+        plain = [plain_process.time(args.steps)]
+        keras_runs, ratios = [], []
+        for _ in range(args.rounds):
+            time.sleep(PAUSE)
+            keras_runs.append(time_steps(keras_step, (x, y), args.steps))
+            time.sleep(PAUSE)
+            plain.append(plain_process.time(args.steps))
+            neighbours = (np.median(plain[-2][0]) + np.median(plain[-1][0])) / 2
+            ratios.append(float(np.median(keras_runs[-1][0]) / neighbours))
+    finally:
+        plain_process.close()
     medians = {
-        "plain PyTorch": float(np.median([p["median"] for p in plain])),
-        "Keras GPT": float(np.median(keras_runs)),
+        "plain PyTorch": float(np.median([t for times, _ in plain for t in times])),
+        "Keras GPT": float(np.median([t for times, _ in keras_runs for t in times])),
     }
     faults = {
-        "plain PyTorch": float(np.median([p["faults"] for p in plain])),
-        "Keras GPT": float(np.median(keras_faults)),
+        "plain PyTorch": float(np.median([f for _, f in plain])),
+        "Keras GPT": float(np.median([f for _, f in keras_runs])),
     }
     tokens = BATCH * CONFIG["block_size"]
     flops_per_step = float(detailed_training_flops(TransformerConfig(**CONFIG, bias=False), tokens))
@@ -370,12 +410,12 @@ def main(argv=None) -> Path:
         **CONFIG,
         "batch": BATCH,
         "warmup": args.warmup,
-        "timed_steps": args.steps,
+        "steps_per_round": args.steps,
         "new_tokens": args.new_tokens,
         "torch_threads": torch.get_num_threads(),
         "rounds": args.rounds,
-        "plain_pytorch_ms_per_run": [round(1000 * p["median"], 2) for p in plain],
-        "keras_ms_per_round": [round(1000 * t, 2) for t in keras_runs],
+        "plain_pytorch_ms_per_round": [round(1000 * float(np.median(t)), 2) for t, _ in plain],
+        "keras_ms_per_round": [round(1000 * float(np.median(t)), 2) for t, _ in keras_runs],
         "ratio_per_round": [round(r, 4) for r in ratios],
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "cpu_count": os.cpu_count(),
@@ -393,15 +433,17 @@ def main(argv=None) -> Path:
         f"# GPT training step, {backend}, {args.precision}"
         + (f", {gpu_name}" if gpu_name else ", CPU")
         + "\n\n"
-        f"nanoGPT's Shakespeare-char CPU configuration, batch {BATCH}, median of "
-        f"{settings['timed_steps']} steps after {args.warmup} warm-up steps, "
+        f"nanoGPT's Shakespeare-char CPU configuration, batch {BATCH}, "
         f"torch threads {settings['torch_threads']}, malloc {args.malloc!r}, "
-        f"{settings['date']}; {args.rounds} rounds of plain PyTorch (in a process of its own) "
-        f"and Keras, ending with plain PyTorch: plain {settings['plain_pytorch_ms_per_run']} "
-        f"ms, Keras {settings['keras_ms_per_round']} ms; ratio = median of each round's Keras "
-        f"time over its two neighbours' mean {settings['ratio_per_round']}; 1-minute load "
-        f"average {settings['load_average_1min']} (before, after) on {os.cpu_count()} CPUs: "
-        "a load above the CPU count means other processes shared the cores.\n\n"
+        f"{settings['date']}. {args.rounds} rounds of {args.steps} steps each side after "
+        f"{args.warmup} warm-up steps, plain PyTorch (in a process of its own) and Keras "
+        "alternating, ending with plain PyTorch; ms/step is the median over all timed steps, "
+        "the ratio the median over rounds of each Keras round's median over the mean of its "
+        f"two neighbours'. Per round, plain {settings['plain_pytorch_ms_per_round']} ms, "
+        f"Keras {settings['keras_ms_per_round']} ms, ratio {settings['ratio_per_round']}; "
+        f"1-minute load average {settings['load_average_1min']} (before, after) on "
+        f"{os.cpu_count()} CPUs: a load above the CPU count means other processes shared the "
+        "cores.\n\n"
         + format_table(rows, floatfmt=".3g", style="markdown")
         + f"\n\nGeneration of {args.new_tokens} tokens (best of 2):\n\n"
         + format_table(gen_rows, floatfmt=".3g", style="markdown")
