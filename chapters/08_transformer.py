@@ -3,7 +3,7 @@
 #
 # Attention from scratch, a GPT built from it, trained on Tiny Shakespeare, and sampled.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 17–62 s, full 13–18 min (three seeds of
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 19–37 s, full 13–18 min (three seeds of
 # 2000 steps, with other work on the cores) on 2 CPU cores
 #
 # A language model predicts the next token from the ones before it. The transformer does it
@@ -367,7 +367,11 @@ run.figure(fig, "positional_encodings")
 # set of most likely characters whose probability reaches $p$. A **KV cache** keeps the keys
 # and values of earlier positions, so each new character costs one position instead of the
 # whole context; past `block_size` the window slides, every position shifts, and the cache
-# is rebuilt. Both paths give the same characters:
+# is rebuilt. On JAX and TensorFlow, `generate` compiles each step into one XLA program:
+# run op by op, a step of this small model costs more in dispatch than in arithmetic. The
+# uncached path pads its window on the right to `block_size` so that one program serves
+# every length; causality makes the logits at the real positions blind to the padding.
+# Both paths give the same characters:
 
 # %%
 context = np.array([[stoi[c] for c in line[:12]]])
@@ -386,7 +390,7 @@ for options in ({"temperature": 1.0}, {"temperature": 0.5}, {"top_k": 3}, {"top_
 _ = run.table(rows, floatfmt=".3f", title=f"Next character after {line[:12]!r}")
 
 # %%
-n_chars = run.size(60, 300)
+n_chars = run.size(80, 300)
 prompt = np.array([stoi[c] for c in "\n"])
 settings = [
     {"temperature": 0.0},
@@ -543,12 +547,18 @@ else:
 # page on first touch. The table "under two malloc settings" counts those page faults per
 # step, with glibc's defaults and with `backend.reuse_freed_memory()`, which keeps freed
 # memory in the process (both processes of the benchmark run with the same setting, so plain
-# PyTorch gets the same help). On PyTorch the Keras step runs eagerly: the optimizer and the
-# clipping run as a few multi-tensor calls, as in the hand-written loop, and what remains is
-# Keras' bookkeeping around every layer call and its optimizer's extra passes over the
-# weights: that is the gap left on PyTorch. The generation table shows the KV cache: on JAX,
-# where a call costs little beyond its arithmetic, the cache pays off; on the eager backends,
-# with that short a context, each new character costs about one call either way.
+# PyTorch gets the same help). On PyTorch the Keras step runs eagerly, so every Python
+# call is paid at every step. Keras' `Layer.__call__` converts and casts inputs and opens
+# scopes before it runs a layer's `call`; inside the GPT there is nothing left for it to do
+# in float32, so the model calls its sublayers' `call` directly (mixed precision still goes
+# through `__call__`), and the optimizer updates the weights in seven multi-tensor passes.
+# What is left of the gap is the dispatch of each `keras.ops` call and the per-step
+# bookkeeping of `train_on_batch`.
+#
+# The generation table shows the KV cache. On JAX and TensorFlow each decoding step is one
+# compiled program, and the cache, one new position against the whole window, pays off. On
+# PyTorch, at a context of 64 characters, a step's cost is mostly Python dispatch, about
+# the same number of calls with or without the cache.
 
 # %% [markdown]
 # ## Headlines
