@@ -119,7 +119,12 @@ def main(argv=None) -> int:
     estimate = [r["nanoGPT's estimate (20 batches)"] for r in rows]
     summary = {
         "iterations": args.iters,
+        "seeds": len(rows),
         "mean whole split": float(np.mean(whole)),
+        # the seed-to-seed spread of that mean (undefined for one seed)
+        "standard error whole split": (
+            float(np.std(whole, ddof=1) / np.sqrt(len(whole))) if len(whole) > 1 else None
+        ),
         "mean nanoGPT estimate": float(np.mean(estimate)),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
@@ -129,7 +134,13 @@ def main(argv=None) -> int:
         f"# nanoGPT's model, chapter 8's recipe: validation loss after {args.iters} "
         "iterations\n\n"
         + format_table(rows, floatfmt=".4f", style="markdown")
-        + f"\n\nMean over {len(rows)} seeds: whole split {summary['mean whole split']:.4f}, "
+        + f"\n\nMean over {len(rows)} seeds: whole split {summary['mean whole split']:.4f}"
+        + (
+            f" (standard error {summary['standard error whole split']:.4f})"
+            if len(rows) > 1
+            else ""
+        )
+        + ", "
         f"nanoGPT's 20-batch estimate {summary['mean nanoGPT estimate']:.4f} "
         f"(torch {summary['torch']}, {summary['torch_threads']} threads, {summary['date']}).\n"
     )

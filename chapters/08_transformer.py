@@ -3,7 +3,7 @@
 #
 # Attention from scratch, a GPT built from it, trained on Tiny Shakespeare, and sampled.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 19–37 s, full 13–18 min (three seeds of
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 18–32 s, full 13–18 min (three seeds of
 # 2000 steps, with other work on the cores) on 2 CPU cores
 #
 # A language model predicts the next token from the ones before it. The transformer does it
@@ -468,11 +468,14 @@ if shakespeare_runs:
     nanogpt_path = ROOT / "benchmarks" / "results" / "gpt_shakespeare.json"
     if nanogpt_path.exists():
         nanogpt = json.loads(nanogpt_path.read_text())
+        se = nanogpt["summary"].get("standard error whole split")
         _ = run.table(
             nanogpt["rows"],
             floatfmt=".4f",
             title=f"nanoGPT's model and loop, same recipe ({nanogpt['summary']['date']}): "
-            f"mean {nanogpt['summary']['mean whole split']:.4f} on the whole split, "
+            f"mean of {len(nanogpt['rows'])} seeds {nanogpt['summary']['mean whole split']:.4f} "
+            + (f"(standard error {se:.4f}) " if se is not None else "")
+            + "on the whole split, "
             f"{nanogpt['summary']['mean nanoGPT estimate']:.4f} as nanoGPT estimates it",
         )
     fig, axes = subplots(1, 2, figsize=(11, 4))

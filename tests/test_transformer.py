@@ -243,6 +243,17 @@ def test_generate_follows_the_weights_after_they_change():
         model.set_weights(saved)
 
 
+def test_a_model_that_has_generated_saves_and_loads(tmp_path):
+    """The compiled decoder kept on the model must not get into its saved file."""
+    from mlfoundations.transformer import GPT, generate, load_gpt
+
+    model = GPT(19, 8, n_layer=1, n_head=2, n_embd=16)
+    before = generate(model, [1, 2], 5, temperature=0)
+    model.save(tmp_path / "gpt.keras")
+    loaded = load_gpt(tmp_path / "gpt.keras")
+    np.testing.assert_array_equal(generate(loaded, [1, 2], 5, temperature=0), before)
+
+
 def test_generate_with_the_cache_under_bfloat16():
     """--precision bf16: the cache buffers take the model's compute dtype (a float32 buffer
     updated with bfloat16 keys failed on TensorFlow)."""
