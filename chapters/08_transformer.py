@@ -402,8 +402,10 @@ settings = [
 samples = []
 for options in settings:
     ids = transformer.generate(model, prompt, n_chars, seed=run.seed, **options)
-    samples.append({**options, "text": "".join(chars[i] for i in ids[1:])})
-    print(f"--- {options}\n{samples[-1]['text']}\n")
+    text = "".join(chars[i] for i in ids[1:])
+    samples.append({**options, "text": text})
+    # a loop on spaces or newlines would print as an empty block: show it as a string
+    print(f"--- {options}\n{text if text.strip() else 'whitespace only: ' + repr(text)}\n")
 # a prompt 8 characters short of block_size, continued 16 characters: past the window
 check_prompt = val_tokens[: config["block_size"] - 8]
 check = {"max_new_tokens": 16, "temperature": 0.8, "seed": run.seed}
@@ -418,9 +420,10 @@ run.record_details(samples=samples)
 
 # %% [markdown]
 # Greedy decoding soon falls into a loop: the most likely next character, repeated,
-# revisits the same states. Temperature 0.8 and the truncations keep the text plausible
-# while varying it; temperature 1.5 gives the tail more mass than the model believes it
-# deserves, and spelling falls apart. Quick mode's model is small and briefly trained, so
+# revisits the same states (a briefly trained model may loop on a single space).
+# Temperature 0.8 and the truncations keep the text plausible while varying it;
+# temperature 1.5 gives the tail more mass than the model believes it deserves, and
+# spelling falls apart. Quick mode's model is small and briefly trained, so
 # expect word shapes and line structure rather than Shakespeare.
 #
 # ## Full runs and speed
