@@ -3,7 +3,7 @@
 #
 # Attention from scratch, a GPT built from it, trained on Tiny Shakespeare, and sampled.
 #
-# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 18–32 s, full 13–18 min (three seeds of
+# **Runs on** TensorFlow, JAX, PyTorch · **Time** quick 18–36 s, full 13–18 min (three seeds of
 # 2000 steps, with other work on the cores) on 2 CPU cores
 #
 # A language model predicts the next token from the ones before it. The transformer does it
