@@ -351,13 +351,13 @@ def main(argv=None) -> Path:
     x, y = _batch()
     # plain, Keras, plain, ..., plain: each Keras round is compared with its two neighbours
     plain_process = PlainPyTorch(args)
-    keras_step, model = keras_gpt(0)
-    assert model.count_params() == plain_process.params, (
-        model.count_params(),
-        plain_process.params,
-    )
-    time_steps(keras_step, (x, y), args.warmup)
-    try:
+    try:  # the child is closed however the Keras side ends
+        keras_step, model = keras_gpt(0)
+        assert model.count_params() == plain_process.params, (
+            model.count_params(),
+            plain_process.params,
+        )
+        time_steps(keras_step, (x, y), args.warmup)
         plain = [plain_process.time(args.steps)]
         keras_runs, ratios = [], []
         for _ in range(args.rounds):

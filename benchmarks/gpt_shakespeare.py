@@ -137,7 +137,7 @@ def main(argv=None) -> int:
         + f"\n\nMean over {len(rows)} seeds: whole split {summary['mean whole split']:.4f}"
         + (
             f" (standard error {summary['standard error whole split']:.4f})"
-            if len(rows) > 1
+            if summary["standard error whole split"] is not None
             else ""
         )
         + ", "
