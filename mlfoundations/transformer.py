@@ -625,6 +625,9 @@ def load_gpt(path, *, expect: TransformerConfig | None = None) -> GPT:
     return model
 
 
+_XLA_BACKENDS = ("jax", "tensorflow")  # where generate() compiles its decoding steps
+
+
 def _compile(model: GPT, fn):
     """``fn`` compiled by XLA on JAX and TensorFlow (one program per input shape), as is
     on PyTorch, whose eager ops are cheap to dispatch.
@@ -636,6 +639,8 @@ def _compile(model: GPT, fn):
     holds stale weights; TensorFlow's ``tf.function`` reads its variables when it runs.
     """
     backend = keras.backend.backend()
+    if backend not in _XLA_BACKENDS:
+        return fn
     if backend == "jax":
         import jax
 
@@ -647,11 +652,9 @@ def _compile(model: GPT, fn):
 
         jitted = jax.jit(pure)
         return lambda *args: jitted([w.value for w in weights], *args)
-    if backend == "tensorflow":
-        import tensorflow as tf
+    import tensorflow as tf
 
-        return tf.function(fn, jit_compile=True)
-    return fn
+    return tf.function(fn, jit_compile=True)
 
 
 class _Decoder:
@@ -665,7 +668,7 @@ class _Decoder:
 
     def __init__(self, model: GPT):
         self.model, self.block = model, model.config.block_size
-        self.compiled = keras.backend.backend() in ("jax", "tensorflow")
+        self.compiled = keras.backend.backend() in _XLA_BACKENDS
         self._step = _compile(model, model._decode)
         self._last = _compile(model, lambda ids, i: ops.take(model._forward(ids), i, axis=1))
 
