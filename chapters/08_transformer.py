@@ -557,14 +557,15 @@ else:
 # call is paid at every step. Keras' `Layer.__call__` converts and casts inputs and opens
 # scopes before it runs a layer's `call`; inside the GPT there is nothing left for it to do
 # in float32, so the model calls its sublayers' `call` directly (mixed precision still goes
-# through `__call__`), and the optimizer updates the weights in seven multi-tensor passes.
+# through `__call__`), and the optimizer updates the weights in fewer multi-tensor passes
+# than Keras' own.
 # What is left of the gap is the dispatch of each `keras.ops` call and the per-step
 # bookkeeping of `train_on_batch`.
 #
 # The generation table shows the KV cache. On JAX and TensorFlow each decoding step is one
 # compiled program, and the cache, one new position against the whole window, pays off. On
-# PyTorch, at a context of 64 characters, a step's cost is mostly Python dispatch, about
-# the same number of calls with or without the cache.
+# PyTorch, with a context this short, a step's cost is mostly Python dispatch, about the
+# same number of calls with or without the cache.
 
 # %% [markdown]
 # ## Headlines
